@@ -1,0 +1,477 @@
+"""The article model and its validation: raw fields in, a clean immutable Article out."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import mimetypes
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import nh3
+
+from feedpub.config import SiteConfig
+from feedpub.errors import ArticleError, Problem
+from feedpub.sanitize import first_paragraph_text, markdown_to_html, sanitize_html
+from feedpub.source import RawArticle, load_raw_article
+from feedpub.text import clean_text, slugify, strip_illegal, truncate_words
+
+ARTICLES_PREFIX = "articles/"
+SUMMARY_LIMIT = 300
+MAX_TAGS = 30
+MAX_AUTHORS = 20
+MAX_SHORT_TEXT = 300
+MAX_BODY_CHARS = 1_000_000
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
+LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+RFC3339 = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})(?:[Tt ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?"
+    r"(?P<zone>[Zz]|[+-]\d{2}:?\d{2})?"
+)
+KNOWN_FIELDS = frozenset(
+    {
+        "title", "id", "section", "tags", "authors", "author", "language", "published", "updated",
+        "summary", "url", "draft", "image",
+    }
+)  # fmt: skip
+IMAGE_FIELDS = frozenset({"url", "caption", "credit", "alt", "width", "height", "type", "length"})
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An article's lead image, shown first in the item and offered as enclosure/media:content."""
+
+    url: str
+    caption: str = ""
+    credit: str = ""
+    alt: str = ""
+    width: int | None = None
+    height: int | None = None
+    type: str = "image/jpeg"
+    length: int = 0
+    """Size in bytes for the RSS enclosure; 0 when unknown, as the RSS Advisory Board allows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One validated, sanitized article: everything a feed needs and nothing it must recompute."""
+
+    id: str
+    """Permanent identity; feed readers key on it, so it never follows the title or URL."""
+    key: str
+    """Where the article came from (an S3 key or a path under the source folder)."""
+    title: str
+    section: str
+    """URL slug of the section, e.g. `world`."""
+    section_title: str
+    url: str
+    published: datetime
+    updated: datetime | None
+    summary: str
+    body_html: str
+    """The sanitized body, without the lead image (see `content_html`)."""
+    language: str
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    image: Image | None = None
+    draft: bool = False
+
+    @property
+    def modified(self) -> datetime:
+        """When the article last changed: `updated`, else `published`."""
+        return self.updated or self.published
+
+    @property
+    def content_html(self) -> str:
+        """The full item HTML: the lead image as a figure with caption and credit, then the body."""
+        if self.image is None:
+            return self.body_html
+        return figure_html(self.image) + "\n" + self.body_html
+
+    def is_listed(self, now: datetime) -> bool:
+        """Whether the article belongs in feeds at `now`: not a draft and not embargoed."""
+        return not self.draft and self.published <= now
+
+    def sort_key(self) -> tuple[datetime, str]:
+        """Feeds list the largest first: newest `published`, ties broken by id."""
+        return (self.published, self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form that `from_dict` reads back exactly (used by the index)."""
+        data: dict[str, Any] = {
+            "id": self.id, "key": self.key, "title": self.title, "section": self.section,
+            "section_title": self.section_title, "url": self.url,
+            "published": self.published.isoformat(),
+            "updated": self.updated.isoformat() if self.updated else None,
+            "summary": self.summary, "body_html": self.body_html, "language": self.language,
+            "authors": list(self.authors), "tags": list(self.tags), "draft": self.draft,
+            "image": None,
+        }  # fmt: skip
+        if self.image is not None:
+            image = self.image
+            data["image"] = {
+                "url": image.url, "caption": image.caption, "credit": image.credit,
+                "alt": image.alt, "width": image.width, "height": image.height,
+                "type": image.type, "length": image.length,
+            }  # fmt: skip
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        """Inverse of `to_dict`."""
+        image = data.get("image")
+        return cls(
+            id=data["id"], key=data["key"], title=data["title"], section=data["section"],
+            section_title=data["section_title"], url=data["url"],
+            published=datetime.fromisoformat(data["published"]),
+            updated=datetime.fromisoformat(data["updated"]) if data.get("updated") else None,
+            summary=data["summary"], body_html=data["body_html"], language=data["language"],
+            authors=tuple(data.get("authors", ())), tags=tuple(data.get("tags", ())),
+            image=Image(**image) if image else None, draft=bool(data.get("draft", False)),
+        )  # fmt: skip
+
+
+def figure_html(image: Image) -> str:
+    """The lead image as `<figure>`, caption and credit in the figcaption."""
+    attrs = f'src="{html.escape(image.url)}" alt="{html.escape(image.alt or image.caption)}"'
+    if image.width and image.height:
+        attrs += f' width="{image.width}" height="{image.height}"'
+    caption = " ".join(
+        part
+        for part in (
+            html.escape(image.caption),
+            f"<small>{html.escape(image.credit)}</small>" if image.credit else "",
+        )
+        if part
+    )
+    figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return f"<figure><img {attrs}>{figcaption}</figure>"
+
+
+def plain_text(value: str) -> str:
+    """Plain text from what an editor typed: tags dropped, entities decoded once, one line.
+
+    Many feed readers render RSS titles as HTML, so markup is removed rather than escaped.
+    """
+    if "<" in value or "&" in value:
+        value = html.unescape(nh3.clean(value, tags=set(), clean_content_tags={"script", "style"}))
+    return clean_text(value)
+
+
+def parse_datetime(value: str) -> datetime | str:
+    """An RFC 3339 timestamp as an aware datetime, or a sentence saying what is wrong with it."""
+    text = value.strip()
+    match = RFC3339.fullmatch(text)
+    example = "2026-11-20T08:00:00+07:00"
+    if not match:
+        return f"{value!r} is not a date and time; write it like {example}"
+    date, time, zone = match["date"], match["time"], match["zone"]
+    if time is None:
+        return f"{value!r} has no time; write the time and UTC offset too, e.g. {date}T08:00:00+00:00"
+    if zone is None:
+        seconds = time if time.count(":") == 2 else f"{time}:00"
+        return (
+            f"{value!r} has no time zone; write it with its UTC offset, "
+            f"e.g. {date}T{seconds}+07:00 (or Z for UTC)"
+        )
+    if len(zone) == 5:  # +0700
+        zone = f"{zone[:3]}:{zone[3:]}"
+    try:
+        parsed = datetime.fromisoformat(f"{date}T{time}{zone.upper().replace('Z', '+00:00')}")
+    except ValueError as exc:
+        return f"{value!r} is not a real date and time ({exc})"
+    if not 1800 <= parsed.year <= 9998:
+        return f"{value!r} is out of range; the year must be between 1800 and 9998"
+    return parsed
+
+
+def _default_id(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return slugify(stem)[:128]
+
+
+def _folder_section(path: str) -> str:
+    if path.startswith(ARTICLES_PREFIX):
+        parts = path[len(ARTICLES_PREFIX) :].split("/")
+        if len(parts) >= 2:
+            return parts[0]
+    parts = path.split("/")
+    return parts[-2] if len(parts) >= 2 else ""
+
+
+class _Validator:
+    """Collects every problem of one article instead of stopping at the first."""
+
+    def __init__(self, path: str, raw: RawArticle) -> None:
+        self.path = path
+        self.fields = raw.fields
+        self.problems: list[Problem] = []
+
+    def fail(self, name: str, message: str) -> None:
+        self.problems.append(Problem(name, message))
+
+    def string(self, name: str, *, required: bool = False, limit: int = MAX_SHORT_TEXT) -> str:
+        value = self.fields.get(name)
+        if value is None:
+            if required:
+                self.fail(name, f"missing; add a line `{name}: ...` to the front matter")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(name, f"must be text, not {_describe(value)}")
+            return ""
+        text = plain_text(str(value))
+        if required and not text:
+            self.fail(name, "is empty; write it out")
+        if len(text) > limit:
+            self.fail(name, f"is {len(text)} characters long; keep it under {limit}")
+        return text
+
+    def string_list(self, name: str, limit: int) -> list[str]:
+        value = self.fields.get(name)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list):
+            self.fail(name, f"must be a list of names, not {_describe(value)}")
+            return []
+        result: list[str] = []
+        for item in value:
+            if isinstance(item, bool) or not isinstance(item, str | int | float):
+                self.fail(name, f"must contain only text, not {_describe(item)}")
+                return []
+            text = plain_text(str(item))
+            if len(text) > 100:
+                self.fail(name, f"{text[:40]!r}… is longer than 100 characters")
+            elif text and text not in result:
+                result.append(text)
+        if len(result) > limit:
+            self.fail(name, f"has {len(result)} entries; at most {limit} are allowed")
+        return result
+
+    def timestamp(self, name: str, *, required: bool) -> datetime | None:
+        value = self.fields.get(name)
+        if value is None:
+            if required:
+                self.fail(name, "missing; add e.g. `published: 2026-11-20T08:00:00+07:00`")
+            return None
+        if not isinstance(value, str):
+            self.fail(
+                name,
+                f'must be a date and time in quotes, e.g. "2026-11-20T08:00:00+07:00", '
+                f"not {_describe(value)}",
+            )
+            return None
+        parsed = parse_datetime(value)
+        if isinstance(parsed, str):
+            self.fail(name, parsed)
+            return None
+        return parsed
+
+    def url(self, name: str, value: Any) -> str:
+        if not isinstance(value, str):
+            self.fail(name, f"must be a URL, not {_describe(value)}")
+            return ""
+        url = strip_illegal(value).strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
+            self.fail(name, f"{url[:80]!r} is not an absolute http(s) URL; write https://...")
+            return ""
+        return url
+
+
+def _describe(value: Any) -> str:
+    names = {dict: "a mapping", list: "a list", bool: "true/false", int: "a number",
+             float: "a number", type(None): "nothing"}  # fmt: skip
+    return names.get(type(value), type(value).__name__)
+
+
+def _near_misses(fields: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for name in fields:
+        if not isinstance(name, str):
+            problems.append(Problem(str(name), "field names must be text"))
+            continue
+        if name in KNOWN_FIELDS or name in ("body", "body_html"):
+            continue
+        close = difflib.get_close_matches(name.lower(), KNOWN_FIELDS, n=1, cutoff=0.8)
+        if close:
+            problems.append(Problem(name, f"unknown field; did you mean `{close[0]}`?"))
+    return problems
+
+
+def _image(v: _Validator) -> Image | None:
+    value = v.fields.get("image")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, dict):
+        v.fail("image", f"must be a mapping with url, caption, credit..., not {_describe(value)}")
+        return None
+    for key in sorted(set(map(str, value)) - IMAGE_FIELDS):
+        v.fail(f"image.{key}", f"unknown; image fields are {', '.join(sorted(IMAGE_FIELDS))}")
+    if "url" not in value:
+        v.fail("image.url", "missing; give the image's absolute https:// URL")
+        return None
+    url = v.url("image.url", value["url"])
+    texts = {}
+    for key in ("caption", "credit", "alt"):
+        raw = value.get(key)
+        if raw is not None and (isinstance(raw, bool) or not isinstance(raw, str | int | float)):
+            v.fail(f"image.{key}", f"must be text, not {_describe(raw)}")
+            raw = None
+        texts[key] = plain_text(str(raw)) if raw is not None else ""
+        if len(texts[key]) > 1000:
+            v.fail(f"image.{key}", "is longer than 1000 characters")
+    numbers: dict[str, int | None] = {}
+    for key in ("width", "height", "length"):
+        raw = value.get(key)
+        if raw is None:
+            numbers[key] = None
+        elif isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw < 2**31:
+            v.fail(
+                f"image.{key}",
+                f"must be a whole number of {'bytes' if key == 'length' else 'pixels'}, not {raw!r}",
+            )
+            numbers[key] = None
+        else:
+            numbers[key] = raw
+    kind = value.get("type")
+    if kind is None:
+        kind = mimetypes.guess_type(urlsplit(url).path)[0] or "image/jpeg"
+    if not isinstance(kind, str) or not re.fullmatch(r"image/[a-z0-9.+-]+", kind):
+        v.fail("image.type", f"must be an image MIME type like image/jpeg, not {kind!r}")
+        kind = "image/jpeg"
+    if not url:
+        return None
+    return Image(
+        url=url, caption=texts["caption"], credit=texts["credit"], alt=texts["alt"],
+        width=numbers["width"], height=numbers["height"], type=kind,
+        length=numbers["length"] or 0,
+    )  # fmt: skip
+
+
+def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
+    """Turn raw fields into an Article, or raise ArticleError listing every problem."""
+    v = _Validator(path, raw)
+    v.problems.extend(_near_misses(raw.fields))
+
+    title = v.string("title", required=True)
+
+    article_id = v.fields.get("id")
+    if article_id is None:
+        article_id = _default_id(path)
+        if not article_id:
+            v.fail("id", "cannot be made from the file name; add `id:` with letters, digits and '-'")
+    elif isinstance(article_id, bool) or not isinstance(article_id, str | int):
+        v.fail("id", f"must be text, not {_describe(article_id)}")
+        article_id = ""
+    else:
+        article_id = str(article_id).strip()
+        if not ID_PATTERN.fullmatch(article_id):
+            v.fail(
+                "id",
+                f"{article_id[:60]!r} may use only letters, digits, '.', '_', '~' and '-' "
+                "(at most 128, not starting with '.' or '-')",
+            )
+
+    section_name = v.string("section", limit=80) or _folder_section(path)
+    section = slugify(section_name)
+    if not section:
+        v.fail("section", "missing; put the file in articles/<section>/ or add `section: World`")
+
+    authors = v.string_list("authors", MAX_AUTHORS) + v.string_list("author", MAX_AUTHORS)
+    if "authors" in v.fields and "author" in v.fields:
+        v.fail("author", "give either `author` or `authors`, not both")
+    tags = v.string_list("tags", MAX_TAGS)
+
+    language = v.string("language", limit=35) or config.language
+    if not LANGUAGE_PATTERN.fullmatch(language):
+        v.fail("language", f"{language!r} is not a language tag like en or pt-BR")
+
+    published = v.timestamp("published", required=True)
+    updated = v.timestamp("updated", required=False)
+    if published and updated and updated < published:
+        v.fail(
+            "updated",
+            f"{v.fields['updated']!r} is before published {v.fields['published']!r}; "
+            "an update cannot come first",
+        )
+
+    draft = v.fields.get("draft", False)
+    if not isinstance(draft, bool):
+        v.fail("draft", f"must be true or false, not {draft!r}")
+        draft = False
+
+    image = _image(v)
+
+    body_html = _body_html(v, raw)
+
+    url_value = v.fields.get("url")
+    url = v.url("url", url_value) if url_value is not None else ""
+    if not url and url_value is None and published and section and article_id:
+        url = config.url_template.format(
+            base_url=config.base_url, section=section, id=article_id,
+            year=f"{published.year:04d}", month=f"{published.month:02d}",
+        )  # fmt: skip
+
+    summary = v.string("summary", limit=2000)
+
+    if v.problems:
+        raise ArticleError(path, v.problems)
+    assert published is not None
+    sanitized = sanitize_html(body_html, url)
+    if not summary:
+        summary = truncate_words(first_paragraph_text(sanitized), SUMMARY_LIMIT)
+    return Article(
+        id=str(article_id), key=path, title=title, section=section,
+        section_title=config.sections.get(section) or (
+            section_name if "section" in v.fields else config.section_title(section)
+        ),
+        url=url, published=published, updated=updated, summary=summary or title,
+        body_html=sanitized, language=language, authors=tuple(authors), tags=tuple(tags),
+        image=image, draft=draft,
+    )  # fmt: skip
+
+
+def _body_html(v: _Validator, raw: RawArticle) -> str:
+    text = raw.body_markdown if raw.body_markdown is not None else raw.body_html
+    if text is None or not text.strip():
+        v.fail(
+            "body",
+            "the article has no text; write the story after the front matter"
+            if raw.body_html is None and raw.body_markdown is not None
+            else "the article has no text; add `body` (Markdown) or `body_html`",
+        )
+        return ""
+    if len(text) > MAX_BODY_CHARS:
+        v.fail("body", f"is {len(text):,} characters; at most {MAX_BODY_CHARS:,} are allowed")
+        return ""
+    render: Callable[[str], str] = markdown_to_html if raw.body_markdown is not None else str
+    return render(strip_illegal(text))
+
+
+def parse_article(path: str, data: bytes, config: SiteConfig) -> Article:
+    """Bytes of one article file to a validated Article; raises ArticleError on any problem."""
+    return validate_article(path, load_raw_article(path, data), config)
+
+
+def is_article_key(key: str) -> bool:
+    """Whether an object key names an article (and not, say, a folder marker or a sidecar)."""
+    name = key.rsplit("/", 1)[-1]
+    return (
+        key.startswith(ARTICLES_PREFIX)
+        and not name.startswith(".")
+        and name.lower().endswith((".md", ".markdown", ".json"))
+    )
+
+
+def utc_now() -> datetime:
+    """The current time, aware; the only clock the core reads, so tests can pass their own."""
+    return datetime.now(UTC)

@@ -1,0 +1,160 @@
+"""The `feedpub` command: build feeds from a folder, check articles before uploading."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from feedpub.article import ARTICLES_PREFIX, parse_datetime, utc_now
+from feedpub.config import ConfigError, SiteConfig
+from feedpub.errors import ArticleError
+
+CONFIG_NAME = "feedpub.toml"
+
+
+def echo_error(error: ArticleError) -> None:
+    """Print an article's problems the way an editor reads them."""
+    click.secho(f"✗ {error.path}", fg="red", err=True)
+    for problem in error.problems:
+        click.echo(f"    {problem.field}: {problem.message}", err=True)
+
+
+def load_config(config_path: Path | None, search_dir: Path | None, **overrides: Any) -> SiteConfig:
+    """The site config from --config, else <dir>/feedpub.toml, else defaults; flags win."""
+    try:
+        if config_path is None and search_dir is not None and (search_dir / CONFIG_NAME).is_file():
+            config_path = search_dir / CONFIG_NAME
+        config = SiteConfig.from_toml(config_path) if config_path else SiteConfig()
+        return config.with_overrides(**overrides)
+    except ConfigError as exc:
+        raise click.UsageError(f"site config: {exc}") from None
+
+
+def parse_now(value: str | None) -> datetime:
+    """--now, for reproducible builds of embargoed articles; default: the real clock."""
+    if value is None:
+        return utc_now()
+    parsed = parse_datetime(value)
+    if isinstance(parsed, str):
+        raise click.BadParameter(parsed, param_hint="--now")
+    return parsed
+
+
+site_options = [
+    click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False,
+                 path_type=Path), help=f"Site config (TOML). Default: SRC_DIR/{CONFIG_NAME}."),
+    click.option("--title", help="Site title."),
+    click.option("--base-url", help="Site home page, e.g. https://www.example.com."),
+    click.option("--url-template", help="Article URL, e.g. '{base_url}/{section}/{id}'."),
+    click.option("--language", help="Default language, e.g. en."),
+    click.option("--items", "items_per_feed", type=click.IntRange(1, 1000),
+                 help="Items per feed (default 50)."),
+]  # fmt: skip
+
+
+def with_site_options(func: Any) -> Any:
+    """Attach the site settings shared by every command."""
+    for option in reversed(site_options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="feedpub")
+def main() -> None:
+    """feedpub: news articles in, RSS 2.0, Atom 1.0 and JSON Feed 1.1 out."""
+
+
+@main.command()
+@click.argument("src_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("public"),
+    show_default=True,
+    help="Where to write the feeds.",
+)
+@click.option("--now", help="Build as of this time (RFC 3339); default: now.")
+@click.option("--jobs", type=click.IntRange(1, 64), help="Parallel parsers (default: cores).")
+@click.option("--strict", is_flag=True, help="Exit 1 when any article was rejected.")
+@with_site_options
+def build(
+    src_dir: Path,
+    out_dir: Path,
+    now: str | None,
+    jobs: int | None,
+    strict: bool,
+    config_path: Path | None,
+    **overrides: Any,
+) -> None:
+    """Build every feed from SRC_DIR (laid out like the bucket: SRC_DIR/articles/<section>/*.md)."""
+    from tqdm import tqdm
+
+    from feedpub.build import build as run_build
+    from feedpub.build import find_article_files
+
+    config = load_config(config_path, src_dir, **overrides)
+    if not (src_dir / ARTICLES_PREFIX).is_dir():
+        raise click.UsageError(
+            f"{src_dir} has no articles/ folder; put articles in {src_dir}/articles/<section>/<name>.md"
+        )
+    started = time.perf_counter()
+    total = sum(1 for _ in find_article_files(src_dir))
+    with tqdm(total=total, unit="article", disable=None, file=sys.stderr, leave=False) as bar:
+        result = run_build(src_dir, out_dir, config, parse_now(now), jobs, bar.update)
+    for error in result.errors:
+        echo_error(error)
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"{len(result.articles)} articles, {len(result.errors)} rejected; "
+        f"{len(result.written)} files written, {len(result.unchanged)} unchanged, "
+        f"in {out_dir} ({elapsed:.2f} s)"
+    )
+    click.echo(f"site feeds: {out_dir / 'feeds' / 'rss.xml'}, atom.xml, feed.json")
+    if strict and result.errors:
+        sys.exit(1)
+
+
+def _article_key(path: Path) -> str:
+    parts = path.resolve().parts
+    if "articles" in parts:
+        index = len(parts) - 1 - parts[::-1].index("articles")
+        return "/".join(parts[index:])
+    return path.as_posix()
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@with_site_options
+def check(files: tuple[Path, ...], config_path: Path | None, **overrides: Any) -> None:
+    """Validate articles exactly as the pipeline will; exit 1 if any has a problem."""
+    from feedpub.build import read_article
+
+    config = load_config(config_path, None, **overrides)
+    paths: list[Path] = []
+    for item in files:
+        paths.extend(sorted(p for p in item.rglob("*") if p.is_file()) if item.is_dir() else [item])
+    now = utc_now()
+    failed = 0
+    for path in paths:
+        key = _article_key(path)
+        try:
+            article = read_article(key, path, config)
+        except ArticleError as error:
+            failed += 1
+            echo_error(error)
+            continue
+        state = "draft" if article.draft else (
+            "embargoed until " + article.published.isoformat()
+            if not article.is_listed(now) else "ok")  # fmt: skip
+        click.secho(f"✓ {key}", fg="green", nl=False)
+        click.echo(f"  id={article.id} section={article.section} {state}")
+    click.echo(f"{len(paths) - failed} ok, {failed} with problems")
+    if failed:
+        sys.exit(1)

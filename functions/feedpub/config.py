@@ -1,0 +1,136 @@
+"""Site configuration: the same settings whether they come from a TOML file, flags or Lambda env."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedpub.text import clean_text
+
+
+class ConfigError(Exception):
+    """A site configuration that cannot be used; the message names the setting."""
+
+
+ENV_PREFIX = "FEEDPUB_"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """What a site's feeds say about the site itself, and how they are laid out."""
+
+    title: str = "Example News"
+    """The site's name, the title of the whole-site feeds."""
+    base_url: str = "https://www.example.com"
+    """The site's home page; article URLs and feed URLs are built from it."""
+    description: str = "The latest stories from Example News."
+    """One sentence for the feeds' description/subtitle."""
+    language: str = "en"
+    """Default language (BCP 47) of articles that do not name one."""
+    url_template: str = "{base_url}/{section}/{id}"
+    """Where an article lives when it names no `url`; fields: base_url, section, id, year, month."""
+    feeds_url: str = ""
+    """Public URL of the feeds folder; default: `<base_url>/feeds`."""
+    items_per_feed: int = 50
+    """How many items each feed carries, newest first."""
+    ttl_minutes: int = 15
+    """RSS `ttl`: how long readers may cache the feed."""
+    cache_control: str = "public, max-age=60, stale-while-revalidate=300"
+    """Cache-Control header stored with every feed object."""
+    id_authority: str = ""
+    """Tag URI authority for item ids (RFC 4151); default: the host of base_url."""
+    id_date: str = "2026-01-01"
+    """Tag URI date; never change it once feeds are public, or every item looks new."""
+    sections: Mapping[str, str] = field(default_factory=dict)
+    """Display names of sections by slug; a missing slug is shown title-cased."""
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name in ("base_url", "feeds_url"):
+            value = getattr(self, name)
+            if value and urlsplit(value).scheme not in ("http", "https"):
+                problems.append(f"{name} must be an absolute http(s) URL, not {value!r}")
+        if not 1 <= self.items_per_feed <= 1000:
+            problems.append(f"items_per_feed must be between 1 and 1000, not {self.items_per_feed}")
+        if self.ttl_minutes < 0:
+            problems.append("ttl_minutes must not be negative")
+        if not self.title.strip():
+            problems.append("title must not be empty")
+        try:
+            self.url_template.format(base_url="", section="", id="", year="", month="")
+        except (KeyError, IndexError, ValueError) as exc:
+            problems.append(
+                f"url_template {self.url_template!r} uses an unknown field ({exc}); "
+                "allowed: {base_url}, {section}, {id}, {year}, {month}"
+            )
+        if problems:
+            raise ConfigError("; ".join(problems))
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+        object.__setattr__(self, "title", clean_text(self.title))
+        object.__setattr__(self, "description", clean_text(self.description))
+        if not self.feeds_url:
+            object.__setattr__(self, "feeds_url", f"{self.base_url}/feeds")
+        object.__setattr__(self, "feeds_url", self.feeds_url.rstrip("/"))
+        if not self.id_authority:
+            object.__setattr__(self, "id_authority", urlsplit(self.base_url).hostname or "localhost")
+
+    def section_title(self, slug: str) -> str:
+        """The display name of a section."""
+        return self.sections.get(slug) or slug.replace("-", " ").title()
+
+    def with_overrides(self, **overrides: Any) -> SiteConfig:
+        """A copy with the given settings replaced; None values are ignored."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], origin: str = "config") -> SiteConfig:
+        """Build from a plain mapping, rejecting unknown keys and wrong types by name."""
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ConfigError(f"{origin}: unknown setting(s) {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            expected = int if key in ("items_per_feed", "ttl_minutes") else str
+            if key == "sections":
+                if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+                    raise ConfigError(f'{origin}: sections must be a table of slug = "Title"')
+                values[key] = dict(value)
+                continue
+            if expected is int and isinstance(value, str) and value.strip().isdigit():
+                value = int(value)
+            if not isinstance(value, expected) or isinstance(value, bool):
+                raise ConfigError(f"{origin}: {key} must be a {expected.__name__}, not {value!r}")
+            values[key] = value
+        try:
+            return cls(**values)
+        except ConfigError as exc:
+            raise ConfigError(f"{origin}: {exc}") from None
+
+    @classmethod
+    def from_toml(cls, path: Path) -> SiteConfig:
+        """Read the `[site]` table of a feedpub.toml (or the whole file when there is none)."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+        return cls.from_mapping(data.get("site", data), origin=str(path))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> SiteConfig:
+        """Read FEEDPUB_* variables, the way the Lambda functions receive the template's settings."""
+        data: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            if f.name == "sections":
+                pairs = [p.split("=", 1) for p in raw.split(",") if "=" in p]
+                data[f.name] = {k.strip(): v.strip() for k, v in pairs}
+            else:
+                data[f.name] = raw
+        return cls.from_mapping(data, origin="environment")

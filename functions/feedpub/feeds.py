@@ -1,0 +1,94 @@
+"""Which feeds a site has, what each is called, and which articles each carries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedpub.article import Article
+from feedpub.config import SiteConfig
+
+FEEDS_PREFIX = "feeds"
+"""Key prefix of every published file in the site bucket (and folder under a local --out)."""
+SITE_FEED = "site"
+"""Name of the whole-site feed set; section feed sets are named by their section slug."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One set of feeds (RSS, Atom, JSON): the whole site or one section."""
+
+    name: str
+    """`site`, or a section slug."""
+    title: str
+    description: str
+    home_url: str
+    folder: str
+    """Path of this feed set below the feeds root: `` for the site, the slug for a section."""
+    feeds_url: str
+    """Public URL of the feeds root, from the site config."""
+    id_prefix: str
+    """Tag URI prefix shared by feed and item ids, e.g. `tag:www.example.com,2026-01-01:`."""
+
+    @property
+    def section(self) -> str | None:
+        """The section this feed set filters on, or None for the whole site."""
+        return None if self.name == SITE_FEED else self.name
+
+    def key(self, filename: str) -> str:
+        """Object key (or relative path) of one of this set's files."""
+        return "/".join(part for part in (FEEDS_PREFIX, self.folder, filename) if part)
+
+    def url(self, filename: str) -> str:
+        """Public URL of one of this set's files."""
+        return "/".join(part for part in (self.feeds_url, self.folder, filename) if part)
+
+    @property
+    def feed_id(self) -> str:
+        """Permanent id of the feed itself (Atom `feed/id`)."""
+        return f"{self.id_prefix}feed/{self.name}"
+
+    def item_id(self, article: Article) -> str:
+        """Permanent id of an item: the same in RSS guid, Atom id and JSON Feed id."""
+        return f"{self.id_prefix}article/{article.id}"
+
+
+def id_prefix(config: SiteConfig) -> str:
+    """The tag URI (RFC 4151) prefix under which this site mints ids."""
+    return f"tag:{config.id_authority},{config.id_date}:"
+
+
+def site_feed(config: SiteConfig) -> FeedSpec:
+    """The whole-site feed set."""
+    return FeedSpec(
+        name=SITE_FEED, title=config.title, description=config.description,
+        home_url=config.base_url + "/", folder="", feeds_url=config.feeds_url,
+        id_prefix=id_prefix(config),
+    )  # fmt: skip
+
+
+def section_feed(config: SiteConfig, section: str, section_title: str | None = None) -> FeedSpec:
+    """The feed set of one section."""
+    label = config.sections.get(section) or section_title or config.section_title(section)
+    return FeedSpec(
+        name=section, title=f"{config.title}: {label}",
+        description=f"The latest {label} stories from {config.title}.",
+        home_url=f"{config.base_url}/{section}/", folder=section, feeds_url=config.feeds_url,
+        id_prefix=id_prefix(config),
+    )  # fmt: skip
+
+
+def feed_specs(config: SiteConfig, articles: Iterable[Article]) -> list[FeedSpec]:
+    """The site feed set and one per section that any article names, sections sorted by slug."""
+    titles: dict[str, str] = {}
+    for article in articles:
+        titles.setdefault(article.section, article.section_title)
+    return [site_feed(config)] + [section_feed(config, s, titles[s]) for s in sorted(titles)]
+
+
+def select_items(articles: Iterable[Article], spec: FeedSpec, now: datetime, limit: int) -> list[Article]:
+    """The newest `limit` listed articles of a feed set, newest first, ties broken by id."""
+    chosen = [a for a in articles if a.is_listed(now) and (spec.section in (None, a.section))]
+    chosen.sort(key=Article.sort_key, reverse=True)
+    return chosen[:limit]

@@ -1,0 +1,44 @@
+"""Feed rendering: one module per format, each a pure function of (spec, items, config) to bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedpub.article import Article
+from feedpub.config import SiteConfig
+from feedpub.feeds import FeedSpec
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFile:
+    """One output file: where it goes, what it is, and its exact bytes."""
+
+    key: str
+    content_type: str
+    body: bytes
+
+
+RSS_TYPE = "application/rss+xml; charset=utf-8"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+JSON_FEED_TYPE = "application/feed+json; charset=utf-8"
+
+
+def feed_updated(items: list[Article], config: SiteConfig) -> datetime:
+    """The feed's own timestamp: its newest item's, so unchanged items mean unchanged bytes."""
+    if items:
+        return max(item.modified for item in items)
+    return datetime.fromisoformat(f"{config.id_date}T00:00:00+00:00")
+
+
+def render_feed_set(spec: FeedSpec, items: list[Article], config: SiteConfig) -> list[RenderedFile]:
+    """RSS, Atom and JSON Feed for one feed set; `items` must already be selected and ordered."""
+    from feedpub.render.atom import render_atom
+    from feedpub.render.jsonfeed import render_json_feed
+    from feedpub.render.rss import render_rss
+
+    return [
+        RenderedFile(spec.key("rss.xml"), RSS_TYPE, render_rss(spec, items, config)),
+        RenderedFile(spec.key("atom.xml"), ATOM_TYPE, render_atom(spec, items, config)),
+        RenderedFile(spec.key("feed.json"), JSON_FEED_TYPE, render_json_feed(spec, items, config)),
+    ]

@@ -1,0 +1,79 @@
+"""feedgen extensions that replace its broken parts (feedgen 1.0.0).
+
+- Atom entry links: `FeedEntry.atom_entry` shadows its loop variable, so every link loses its
+  rel/type/length and an enclosure becomes a second alternate link. `AtomLinksEntry` rewrites them.
+- media:content: feedgen's media extension wraps items in media:group and has no caption or credit;
+  `MediaEntry` writes one media:content with media:description and media:credit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.util import xml_elem
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+
+
+class AtomLinks(BaseExtension):  # type: ignore[misc]
+    """Feed-level half of the Atom link fix (feedgen needs one per extension)."""
+
+
+class AtomLinksEntry(BaseEntryExtension):  # type: ignore[misc]
+    """Holds an entry's links and writes them with every attribute kept."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def add(self, href: str, rel: str, type: str = "", length: int | None = None) -> None:
+        """Queue a link for the Atom entry."""
+        link = {"href": href, "rel": rel}
+        if type:
+            link["type"] = type
+        if length:
+            link["length"] = str(length)
+        self.links.append(link)
+
+    def extend_atom(self, entry: Any) -> Any:
+        for old in entry.findall("link") + entry.findall(f"{{{ATOM_NS}}}link"):
+            entry.remove(old)
+        for link in self.links:
+            xml_elem("link", entry, **link)
+        return entry
+
+
+class Media(BaseExtension):  # type: ignore[misc]
+    """Declares the Media RSS namespace on the channel."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"media": MEDIA_NS}
+
+
+class MediaEntry(BaseEntryExtension):  # type: ignore[misc]
+    """One lead image as media:content with its caption and credit."""
+
+    def __init__(self) -> None:
+        self.image: dict[str, Any] | None = None
+
+    def set_image(self, **image: Any) -> None:
+        """Set the item's image: url, type, width, height, caption, credit."""
+        self.image = image
+
+    def extend_rss(self, item: Any) -> Any:
+        if not self.image:
+            return item
+        image = self.image
+        attrs = {"url": image["url"], "type": image["type"], "medium": "image"}
+        for name in ("width", "height"):
+            if image.get(name):
+                attrs[name] = str(image[name])
+        content = xml_elem(f"{{{MEDIA_NS}}}content", item, **attrs)
+        if image.get("caption"):
+            description = xml_elem(f"{{{MEDIA_NS}}}description", content, type="plain")
+            description.text = image["caption"]
+        if image.get("credit"):
+            credit = xml_elem(f"{{{MEDIA_NS}}}credit", content)
+            credit.text = image["credit"]
+        return item

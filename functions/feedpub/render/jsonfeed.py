@@ -1,0 +1,57 @@
+"""JSON Feed 1.1, written by hand: feedgen has no JSON Feed support."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from feedpub.article import Article
+from feedpub.config import SiteConfig
+from feedpub.feeds import FeedSpec
+
+VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def json_item(spec: FeedSpec, article: Article) -> dict[str, Any]:
+    """One JSON Feed item; shared with the most-viewed feed so both name items alike."""
+    item: dict[str, Any] = {
+        "id": spec.item_id(article),
+        "url": article.url,
+        "title": article.title,
+        "content_html": article.content_html,
+        "summary": article.summary,
+    }
+    if article.image is not None:
+        item["image"] = article.image.url
+    item["date_published"] = article.published.isoformat()
+    item["date_modified"] = article.modified.isoformat()
+    if article.authors:
+        item["authors"] = [{"name": name} for name in article.authors]
+    item["tags"] = list(dict.fromkeys([article.section_title, *article.tags]))
+    item["language"] = article.language
+    return item
+
+
+def dump_json_feed(feed: dict[str, Any]) -> bytes:
+    """The canonical bytes of a JSON feed document: stable key order, UTF-8, trailing newline."""
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def json_feed_header(spec: FeedSpec, config: SiteConfig, filename: str) -> dict[str, Any]:
+    """The top-level fields every JSON feed of a feed set shares."""
+    return {
+        "version": VERSION,
+        "title": spec.title,
+        "home_page_url": spec.home_url,
+        "feed_url": spec.url(filename),
+        "description": spec.description,
+        "language": config.language,
+        "authors": [{"name": config.title, "url": config.base_url + "/"}],
+    }
+
+
+def render_json_feed(spec: FeedSpec, items: list[Article], config: SiteConfig) -> bytes:
+    """The JSON Feed document of one feed set."""
+    feed = json_feed_header(spec, config, "feed.json")
+    feed["items"] = [json_item(spec, article) for article in items]
+    return dump_json_feed(feed)

@@ -1,0 +1,92 @@
+"""Article bodies to safe HTML: Markdown rendering, allowlist sanitizing, absolute URLs."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import urljoin
+
+import lxml.html
+import nh3
+from markdown_it import MarkdownIt
+
+from feedpub.text import clean_text, strip_illegal
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dfn", "div",
+        "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+        "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub",
+        "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "hreflang", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "del": {"cite", "datetime"},
+    "ins": {"cite", "datetime"},
+    "time": {"datetime"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Tags whose text is dropped with them rather than left behind as stray words.
+DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "svg", "math"})
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def markdown_to_html(markdown: str) -> str:
+    """Render CommonMark (plus tables and strikethrough); the result still needs sanitizing."""
+    rendered: str = _markdown().render(markdown)
+    return rendered
+
+
+def sanitize_html(html: str, base_url: str) -> str:
+    """Keep only allowlisted markup, and make every link and image absolute against `base_url`.
+
+    Feed readers show items far from the site, so a relative `href` would point nowhere.
+    """
+
+    def absolutize(tag: str, attribute: str, value: str) -> str | None:
+        if attribute in URL_ATTRIBUTES:
+            return urljoin(base_url, value.strip())
+        return value
+
+    cleaned: str = nh3.clean(
+        strip_illegal(html),
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=absolutize,
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener",
+        strip_comments=True,
+    )
+    return cleaned.strip()
+
+
+def html_to_text(html: str) -> str:
+    """The visible text of an HTML fragment, on one line."""
+    if not html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    return clean_text(root.text_content())
+
+
+def first_paragraph_text(html: str) -> str:
+    """The plain text of the first non-empty paragraph, the default summary of an article."""
+    if not html.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for paragraph in root.iter("p"):
+        text = clean_text(paragraph.text_content())
+        if text:
+            return text
+    return clean_text(root.text_content())

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Set-up and everyday commands, runnable on a fresh machine that has only Python >= 3.11.
+
+    python3 tasks.py demo   # install, then build the example site's feeds into ./public
+    python3 tasks.py test   # install, then ruff, mypy and the whole test suite
+
+The first run creates .venv and installs the project with its dev tools; later runs reinstall only
+when pyproject.toml changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".feedpub-installed"
+
+
+def run(*args: str | Path) -> None:
+    """Run a command from the repository root; stop with its exit code when it fails."""
+    print("+", " ".join(str(a) for a in args), flush=True)
+    completed = subprocess.run([str(a) for a in args], cwd=ROOT, check=False)  # noqa: S603
+    if completed.returncode:
+        sys.exit(completed.returncode)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install `.[dev]` unless it is already installed for this pyproject.toml."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - tasks.py may be run by an older python3
+        sys.exit(f"feedpub needs Python >= 3.11; this is {sys.version.split()[0]}")
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.is_file() and STAMP.read_text() == digest:
+        return
+    if not (BIN / "python").exists():
+        venv.create(VENV, with_pip=True)
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    STAMP.write_text(digest)
+
+
+def demo() -> None:
+    """Build the example articles' feeds into ./public."""
+    run(BIN / "feedpub", "build", "examples", "--out", "public")
+
+
+def test() -> None:
+    """Lint, type-check, then the whole test suite on both cores."""
+    run(BIN / "ruff", "check", "functions", "tests", "tasks.py")
+    run(BIN / "mypy")
+    run(BIN / "python", "-m", "pytest", "-n", "auto", "-q", *sys.argv[2:])
+
+
+COMMANDS = {"demo": demo, "test": test}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(f"usage: python3 tasks.py {{{'|'.join(COMMANDS)}}} [pytest args]")
+    ensure_venv()
+    COMMANDS[sys.argv[1]]()
