@@ -1,0 +1,1 @@
+"""Adapters, one per AWS service; the only modules (with the handlers) that import boto3."""

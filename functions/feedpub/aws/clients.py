@@ -1,0 +1,28 @@
+"""boto3 clients built once per process, with the retry and timeout settings every adapter shares."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+RETRIES = {"mode": "standard", "max_attempts": 5}
+
+
+@cache
+def client(service: str) -> Any:
+    """A cached client; `AWS_ENDPOINT_URL` (honoured by boto3 itself) points it at moto locally."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        config=Config(retries=RETRIES, connect_timeout=5, read_timeout=20),  # type: ignore[arg-type]
+    )
+
+
+def error_code(exc: Exception) -> str:
+    """The AWS error code of a botocore ClientError, or '' for anything else."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""

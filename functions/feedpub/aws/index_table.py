@@ -1,0 +1,381 @@
+"""The DynamoDB index: which article each object holds, and each feed's entries in feed order.
+
+One table, four kinds of item (pk / sk):
+- `SRC#<key>` / `SRC`: what the object at <key> was last indexed as (id, feed entries, version).
+- `ART#<id>` / `ART`: the article by id and the key that owns the id.
+- `FEED#<feed>` / `<published UTC>#<id>`: one entry per feed an article is listed in, carrying
+  the rendered article, so "newest N of feed F" is one strongly consistent Query.
+- `STATE` / `PUBLISH`: per-feed revision counters, what was last published, and the publish lock.
+
+Every read on the hot path is a GetItem or a bounded Query: nothing scans the table or lists the
+bucket, so an upload costs the same with a hundred or a million articles.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from feedpub.article import Article
+from feedpub.aws.clients import client, error_code
+
+SITE_FEED = "site"
+STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "PUBLISH"}}
+MAX_PAYLOAD_BYTES = 300 * 1024
+
+
+class IdTakenError(Exception):
+    """Another object already owns the article id."""
+
+    def __init__(self, article_id: str, owner: str) -> None:
+        super().__init__(f"{article_id!r} is owned by {owner}")
+        self.article_id = article_id
+        self.owner = owner
+
+
+class ConcurrentChangeError(Exception):
+    """The object's index entry changed under us; re-read and try again."""
+
+
+class LockLostError(Exception):
+    """The publish lock expired and was taken by another publisher."""
+
+
+class PayloadTooLargeError(Exception):
+    """The rendered article does not fit in a DynamoDB item."""
+
+
+def section_feed_name(section: str) -> str:
+    """Index name of a section's feed (kept apart from `site` whatever the section is called)."""
+    return f"section#{section}"
+
+
+def feeds_of(article: Article) -> list[str]:
+    """The feeds an article is listed in: the site's and its section's (drafts: none)."""
+    return [] if article.draft else [SITE_FEED, section_feed_name(article.section)]
+
+
+def sort_key(article: Article) -> str:
+    """Fixed-width UTC time then id, so DynamoDB's byte order is the feeds' order."""
+    published = article.published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{published}#{article.id}"
+
+
+def encode_article(article: Article) -> bytes:
+    """The article as compressed JSON; a DynamoDB item holds at most 400 KB."""
+    payload = zlib.compress(json.dumps(article.to_dict(), ensure_ascii=False).encode(), 6)
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise PayloadTooLargeError(f"{len(payload) // 1024} KB compressed")
+    return payload
+
+
+def decode_article(payload: bytes) -> Article:
+    """Inverse of `encode_article`."""
+    return Article.from_dict(json.loads(zlib.decompress(payload)))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the index last recorded for one object key."""
+
+    key: str
+    rev: int
+    version: str = ""
+    article_id: str = ""
+    entries: tuple[tuple[str, str], ...] = ()
+    """(feed, sort key) of every feed entry the object's article has."""
+    reported: bool = False
+    """A report object exists for this key and must be removed once the article is fine."""
+
+    @property
+    def feeds(self) -> set[str]:
+        """Feeds the object's article is listed in now."""
+        return {feed for feed, _ in self.entries}
+
+
+@dataclass
+class PublishState:
+    """Per-feed revision counters and the hashes of what is published, from the STATE item."""
+
+    revs: dict[str, int] = field(default_factory=dict)
+    done: dict[str, int] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    def dirty(self) -> set[str]:
+        """Feeds changed since they were last published."""
+        return {f for f, rev in self.revs.items() if rev > self.done.get(f, 0)}
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> PublishState:
+        """Read the STATE item's `rev:`, `done:` and `hash:` attributes."""
+        state = cls()
+        for name, value in item.items():
+            kind, _, rest = name.partition(":")
+            if kind == "rev":
+                state.revs[rest] = int(value["N"])
+            elif kind == "done":
+                state.done[rest] = int(value["N"])
+            elif kind == "hash":
+                state.hashes[rest] = value["S"]
+        return state
+
+
+def _names(prefix: str, keys: Iterable[str]) -> dict[str, str]:
+    return {f"#{prefix}{i}": key for i, key in enumerate(keys)}
+
+
+class ArticleIndex:
+    """All reads and writes of the ArticlesTable."""
+
+    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+        self.table = table_name
+        self.db = dynamodb or client("dynamodb")
+
+    # -- ingest ---------------------------------------------------------------------------------
+
+    def get_source(self, key: str) -> SourceState | None:
+        """The recorded state of one object key (strongly consistent)."""
+        response = self.db.get_item(
+            TableName=self.table, Key={"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        entries = tuple(
+            tuple(entry.split("|", 1)) for entry in item.get("entries", {}).get("SS", []) if "|" in entry
+        )
+        return SourceState(
+            key=key,
+            rev=int(item["rev"]["N"]),
+            version=item.get("version", {}).get("S", ""),
+            article_id=item.get("article_id", {}).get("S", ""),
+            entries=tuple(sorted((feed, sk) for feed, sk in entries)),
+            reported=item.get("reported", {}).get("BOOL", False),
+        )
+
+    def _source_put(self, key: str, previous: SourceState | None, fields: dict[str, Any]) -> dict[str, Any]:
+        item = {"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}, "key": {"S": key}, **fields}
+        item["rev"] = {"N": str((previous.rev if previous else 0) + 1)}
+        put: dict[str, Any] = {"TableName": self.table, "Item": item}
+        if previous is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "rev = :rev"
+            put["ExpressionAttributeValues"] = {":rev": {"N": str(previous.rev)}}
+        return {"Put": put}
+
+    def commit(
+        self, key: str, previous: SourceState | None, article: Article | None, version: str
+    ) -> set[str]:
+        """Make the index say that `key` holds `article` (None: nothing), in one transaction.
+
+        Returns the feeds whose entries changed. Raises ConcurrentChangeError when another
+        invocation indexed the key first, IdTakenError when another key owns the id.
+        """
+        old_entries = set(previous.entries) if previous else set()
+        new_entries = {(feed, sort_key(article)) for feed in feeds_of(article)} if article else set()
+        actions: list[dict[str, Any]] = []
+        old_id = previous.article_id if previous else ""
+        if article is None:
+            if previous is None:
+                return set()
+            actions.append(
+                {"Delete": {"TableName": self.table, "Key": {"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}},
+                            "ConditionExpression": "rev = :rev",
+                            "ExpressionAttributeValues": {":rev": {"N": str(previous.rev)}}}}
+            )  # fmt: skip
+        else:
+            fields: dict[str, Any] = {"version": {"S": version}, "article_id": {"S": article.id}}
+            if new_entries:
+                fields["entries"] = {"SS": sorted(f"{feed}|{sk}" for feed, sk in new_entries)}
+            actions.append(self._source_put(key, previous, fields))
+            payload = encode_article(article)
+            actions.append(
+                {"Put": {"TableName": self.table,
+                         "Item": {"pk": {"S": f"ART#{article.id}"}, "sk": {"S": "ART"},
+                                  "owner": {"S": key}, "payload": {"B": payload}},
+                         "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
+                         "ExpressionAttributeNames": {"#owner": "owner"},
+                         "ExpressionAttributeValues": {":key": {"S": key}}}}
+            )  # fmt: skip
+            for feed, sk in sorted(new_entries):
+                actions.append(
+                    {"Put": {"TableName": self.table,
+                             "Item": {"pk": {"S": f"FEED#{feed}"}, "sk": {"S": sk},
+                                      "payload": {"B": payload}, "owner": {"S": key}}}}
+                )  # fmt: skip
+        if old_id and (article is None or article.id != old_id):
+            actions.append(
+                {"Delete": {"TableName": self.table,
+                            "Key": {"pk": {"S": f"ART#{old_id}"}, "sk": {"S": "ART"}},
+                            "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
+                            "ExpressionAttributeNames": {"#owner": "owner"},
+                            "ExpressionAttributeValues": {":key": {"S": key}}}}
+            )  # fmt: skip
+        for feed, sk in sorted(old_entries - new_entries):
+            actions.append(
+                {"Delete": {"TableName": self.table, "Key": {"pk": {"S": f"FEED#{feed}"}, "sk": {"S": sk}}}}
+            )
+        try:
+            self.db.transact_write_items(TransactItems=actions)
+        except Exception as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "") for r in getattr(exc, "response", {}).get("CancellationReasons", [])]
+            if article is not None and len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                owner = self.owner_of(article.id)
+                if owner and owner != key:
+                    raise IdTakenError(article.id, owner) from None
+            raise ConcurrentChangeError(key) from None
+        return {feed for feed, _ in old_entries | new_entries}
+
+    def owner_of(self, article_id: str) -> str:
+        """The key whose object owns an id ('' when none)."""
+        response = self.db.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": f"ART#{article_id}"}, "sk": {"S": "ART"}},
+            ConsistentRead=True,
+            ProjectionExpression="#owner",
+            ExpressionAttributeNames={"#owner": "owner"},
+        )
+        return str(response.get("Item", {}).get("owner", {}).get("S", ""))
+
+    def mark_reported(self, key: str, reported: bool) -> None:
+        """Record whether a report object exists for `key`, without touching its index entry."""
+        if reported:
+            self.db.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}},
+                UpdateExpression="SET reported = :t, #key = :key, rev = if_not_exists(rev, :zero)",
+                ExpressionAttributeNames={"#key": "key"},
+                ExpressionAttributeValues={":t": {"BOOL": True}, ":key": {"S": key}, ":zero": {"N": "0"}},
+            )
+
+    # -- feeds ----------------------------------------------------------------------------------
+
+    def query_feed(self, feed: str, now: datetime, limit: int) -> list[Article]:
+        """The newest `limit` entries of a feed published by `now`, newest first."""
+        bound = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "$"  # '$' sorts after '#'
+        articles: list[Article] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk < :bound",
+            "ExpressionAttributeValues": {":pk": {"S": f"FEED#{feed}"}, ":bound": {"S": bound}},
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+            "ProjectionExpression": "payload",
+        }
+        while len(articles) < limit:
+            response = self.db.query(**kwargs, Limit=limit - len(articles))
+            articles.extend(decode_article(item["payload"]["B"]) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return articles
+
+    def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        """Articles by id (missing ids are left out), in batches of 100."""
+        wanted = sorted(set(ids))
+        found: dict[str, Article] = {}
+        for start in range(0, len(wanted), 100):
+            keys = [{"pk": {"S": f"ART#{i}"}, "sk": {"S": "ART"}} for i in wanted[start : start + 100]]
+            request: dict[str, Any] = {self.table: {"Keys": keys, "ProjectionExpression": "payload"}}
+            while request:
+                response = self.db.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table, []):
+                    article = decode_article(item["payload"]["B"])
+                    found[article.id] = article
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    # -- publish state and lock -----------------------------------------------------------------
+
+    def bump(self, feeds: Iterable[str]) -> None:
+        """Count a change to each feed, after its entries were written (ADD is atomic)."""
+        names = _names("r", (f"rev:{feed}" for feed in sorted(set(feeds))))
+        if not names:
+            return
+        self.db.update_item(
+            TableName=self.table,
+            Key=STATE_KEY,
+            UpdateExpression="ADD " + ", ".join(f"{n} :one" for n in names),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+
+    def acquire(self, owner: str, now: float, seconds: float) -> PublishState | None:
+        """Take the publish lock unless another live publisher holds it; returns the state."""
+        try:
+            response = self.db.update_item(
+                TableName=self.table,
+                Key=STATE_KEY,
+                UpdateExpression="SET lock_owner = :owner, lock_until = :until",
+                ConditionExpression="attribute_not_exists(lock_owner) OR lock_until < :now",
+                ExpressionAttributeValues={
+                    ":owner": {"S": owner},
+                    ":until": {"N": f"{now + seconds:.3f}"},
+                    ":now": {"N": f"{now:.3f}"},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise
+        return PublishState.from_item(response["Attributes"])
+
+    def checkpoint(self, owner: str, done: dict[str, int], hashes: dict[str, str]) -> PublishState:
+        """Record what was published while still holding the lock; returns the fresh state."""
+        done_names = _names("d", (f"done:{f}" for f in done))
+        hash_names = _names("h", (f"hash:{k}" for k in hashes))
+        values: dict[str, Any] = {":owner": {"S": owner}}
+        sets = []
+        for (name, _), value in zip(done_names.items(), done.values(), strict=True):
+            values[f":{name[1:]}"] = {"N": str(value)}
+            sets.append(f"{name} = :{name[1:]}")
+        for (name, _), digest in zip(hash_names.items(), hashes.values(), strict=True):
+            values[f":{name[1:]}"] = {"S": digest}
+            sets.append(f"{name} = :{name[1:]}")
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": STATE_KEY,
+            "ConditionExpression": "lock_owner = :owner",
+            "ExpressionAttributeValues": values,
+            "ReturnValues": "ALL_NEW",
+            "UpdateExpression": "SET lock_owner = :owner" + "".join(f", {s}" for s in sets),
+        }
+        if done_names or hash_names:
+            kwargs["ExpressionAttributeNames"] = {**done_names, **hash_names}
+        try:
+            response = self.db.update_item(**kwargs)
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise LockLostError(owner) from None
+            raise
+        return PublishState.from_item(response["Attributes"])
+
+    def release(self, owner: str) -> PublishState:
+        """Give the lock back; returns the state as it is now, to catch changes that came meanwhile."""
+        try:
+            response = self.db.update_item(
+                TableName=self.table,
+                Key=STATE_KEY,
+                UpdateExpression="REMOVE lock_owner, lock_until",
+                ConditionExpression="lock_owner = :owner",
+                ExpressionAttributeValues={":owner": {"S": owner}},
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise LockLostError(owner) from None
+            raise
+        return PublishState.from_item(response["Attributes"])
+
+    def publish_state(self) -> PublishState:
+        """The STATE item as it is (strongly consistent), for the scheduled run and audits."""
+        response = self.db.get_item(TableName=self.table, Key=STATE_KEY, ConsistentRead=True)
+        return PublishState.from_item(response.get("Item", {}))

@@ -1,0 +1,27 @@
+"""The public site's bucket (behind CloudFront): where feeds are written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedpub.aws.clients import client
+from feedpub.render import RenderedFile
+
+
+class SiteBucket:
+    """Writes rendered files with their Content-Type and Cache-Control."""
+
+    def __init__(self, name: str, cache_control: str, s3: Any | None = None) -> None:
+        self.name = name
+        self.cache_control = cache_control
+        self.s3 = s3 or client("s3")
+
+    def put(self, file: RenderedFile) -> None:
+        """Upload one file; CloudFront serves the stored headers as they are."""
+        self.s3.put_object(
+            Bucket=self.name,
+            Key=file.key,
+            Body=file.body,
+            ContentType=file.content_type,
+            CacheControl=self.cache_control,
+        )

@@ -1,0 +1,27 @@
+"""Object keys out of the S3 notifications that SQS delivers (real ones and moto's)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.data_classes import S3Event
+
+from feedpub.article import ARTICLES_PREFIX
+
+
+def article_keys(body: str) -> Iterator[str]:
+    """The article keys an SQS message body names; test events and folder markers name none.
+
+    Powertools' data class reads the record (its pydantic model rejects moto's sparser events);
+    keys arrive URL-encoded, spaces as '+', so they are decoded here.
+    """
+    message = json.loads(body)
+    if not isinstance(message, dict) or "Records" not in message:
+        return  # s3:TestEvent, sent once when the notification is configured
+    for record in S3Event(message).records:
+        key = unquote_plus(record.s3.get_object.key)
+        name = key.rsplit("/", 1)[-1]
+        if key.startswith(ARTICLES_PREFIX) and name and not name.startswith("."):
+            yield key

@@ -1,0 +1,115 @@
+"""Publishing feeds from the index, one publisher at a time, without ever losing an update.
+
+Ingest bumps a revision counter per feed after writing the feed's entries. A publisher takes a
+lock, publishes every feed whose revision is ahead of what it last published, records the
+revision it saw, and repeats until nothing is ahead, then releases the lock and looks once more.
+An ingest that finds the lock taken simply returns: its bump happened before it tried the lock,
+so the holder sees it either before releasing or in the look after. The lock expires after longer
+than a Lambda can run, so a crashed holder never blocks for long, and a stale one cannot outlive
+it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from feedpub.aws.index_table import SITE_FEED, ArticleIndex, PublishState
+from feedpub.aws.site_bucket import SiteBucket
+from feedpub.config import SiteConfig
+from feedpub.feeds import FeedSpec, section_feed, site_feed
+from feedpub.render import RenderedFile, render_feed_set
+
+SECTION_PREFIX = "section#"
+
+
+@dataclass
+class PublishResult:
+    """What one publish call did."""
+
+    published: set[str] = field(default_factory=set)
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deferred: bool = False
+    """The lock was held by another publisher, which takes this change along."""
+
+
+def spec_for(feed: str, config: SiteConfig, section_title: str | None = None) -> FeedSpec:
+    """The FeedSpec of an index feed name."""
+    if feed == SITE_FEED:
+        return site_feed(config)
+    return section_feed(config, feed.removeprefix(SECTION_PREFIX), section_title)
+
+
+def content_hash(file: RenderedFile) -> str:
+    """What identifies a published file's bytes and headers."""
+    digest = hashlib.sha256(file.body)
+    digest.update(file.content_type.encode())
+    return digest.hexdigest()
+
+
+class Publisher:
+    """Renders dirty feeds from the index into the site bucket under the publish lock."""
+
+    def __init__(
+        self,
+        index: ArticleIndex,
+        site: SiteBucket,
+        config: SiteConfig,
+        lock_seconds: float = 90.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.index = index
+        self.site = site
+        self.config = config
+        self.lock_seconds = lock_seconds
+        self.clock = clock
+
+    def publish(self, now: datetime, force: Iterable[str] = ()) -> PublishResult:
+        """Publish every feed that changed, plus `force` (e.g. all feeds, to release embargoes)."""
+        result = PublishResult()
+        owner = uuid.uuid4().hex
+        forced = set(force)
+        while True:
+            state = self.index.acquire(owner, self.clock(), self.lock_seconds)
+            if state is None:
+                result.deferred = True
+                return result
+            try:
+                while dirty := state.dirty() | forced:
+                    forced = set()
+                    state = self._publish_feeds(sorted(dirty), state, now, owner, result)
+            except BaseException:
+                self.index.release(owner)
+                raise
+            if not self.index.release(owner).dirty():
+                return result
+
+    def _publish_feeds(
+        self, feeds: list[str], state: PublishState, now: datetime, owner: str, result: PublishResult
+    ) -> PublishState:
+        done: dict[str, int] = {}
+        hashes: dict[str, str] = {}
+        for feed in feeds:
+            seen = state.revs.get(feed, 0)
+            items = self.index.query_feed(feed, now, self.config.items_per_feed)
+            spec = spec_for(feed, self.config, items[0].section_title if items else None)
+            for file in render_feed_set(spec, items, self.config):
+                digest = content_hash(file)
+                if state.hashes.get(file.key) == digest:
+                    result.unchanged.append(file.key)
+                    continue
+                self.site.put(file)
+                hashes[file.key] = digest
+                result.written.append(file.key)
+            done[feed] = max(seen, state.done.get(feed, 0))
+            result.published.add(feed)
+        return self.index.checkpoint(owner, done, hashes)
+
+    def known_feeds(self) -> set[str]:
+        """Every feed the index has counted a change for (the site and each section seen)."""
+        return set(self.index.publish_state().revs) | {SITE_FEED}

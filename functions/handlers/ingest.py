@@ -1,0 +1,77 @@
+"""Ingest: SQS batches of S3 notifications -> index updates -> one publish of the changed feeds."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from feedpub.article import utc_now
+from feedpub.events import article_keys
+from feedpub.runtime import runtime
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+touched: set[str] = set()
+"""Feeds changed by the current batch; published once after it."""
+
+METRIC_BY_STATUS = {
+    "published": "ArticlesAccepted",
+    "embargoed": "ArticlesAccepted",
+    "draft": "ArticlesAccepted",
+    "rejected": "ArticlesRejected",
+    "deleted": "ArticlesDeleted",
+    "unchanged": "ArticlesUnchanged",
+}
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    """Index every key one message names; an exception fails just this message."""
+    for key in article_keys(record.body):
+        logger.append_keys(object_key=key)
+        outcome = runtime().ingestor.ingest(key, utc_now())
+        touched.update(outcome.feeds)
+        metrics.add_metric(name=METRIC_BY_STATUS[outcome.status], unit=MetricUnit.Count, value=1)
+        if outcome.problems:
+            logger.warning(
+                "article rejected",
+                status=outcome.status,
+                problems=[str(problem) for problem in outcome.problems],
+            )
+        else:
+            logger.info("article indexed", status=outcome.status, article_id=outcome.article_id)
+        logger.remove_keys(["object_key"])
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    """Process the batch, then publish the feeds it changed (failures are reported per message)."""
+    touched.clear()
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    if touched:
+        started = time.perf_counter()
+        result = runtime().publisher.publish(utc_now())
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        metrics.add_metric(name="PublishLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+        metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(result.written))
+        metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(result.unchanged))
+        logger.info(
+            "published",
+            feeds=sorted(result.published),
+            written=result.written,
+            deferred=result.deferred,
+        )
+    return response

@@ -1,0 +1,32 @@
+"""Scheduled publish: releases embargoed articles and heals any publish a crash left undone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from feedpub.article import utc_now
+from feedpub.runtime import runtime
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+
+@event_source(data_class=EventBridgeEvent)
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    """Re-render every known feed as of now; only files whose bytes changed are written."""
+    publisher = runtime().publisher
+    result = publisher.publish(utc_now(), force=publisher.known_feeds())
+    metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(result.written))
+    metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(result.unchanged))
+    logger.info("scheduled publish", feeds=sorted(result.published), written=result.written,
+                deferred=result.deferred)  # fmt: skip
+    return {"published": sorted(result.published), "written": result.written, "deferred": result.deferred}
