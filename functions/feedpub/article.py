@@ -228,15 +228,15 @@ class _Validator:
         if required and not text:
             self.fail(name, "is empty; write it out")
         if len(text) > limit:
-            self.fail(name, f"is {len(text)} characters long; keep it under {limit}")
+            self.fail(name, f"is {len(text)} characters long; at most {limit} are allowed")
         return text
 
-    def string_list(self, name: str, limit: int) -> list[str]:
+    def string_list(self, name: str, limit: int, *, comma_separated: bool = False) -> list[str]:
         value = self.fields.get(name)
         if value is None:
             return []
         if isinstance(value, str):
-            value = value.split(",")
+            value = value.split(",") if comma_separated else [value]
         if not isinstance(value, list):
             self.fail(name, f"must be a list of names, not {_describe(value)}")
             return []
@@ -369,8 +369,9 @@ def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
         article_id = _default_id(path)
         if not article_id:
             v.fail("id", "cannot be made from the file name; add `id:` with letters, digits and '-'")
-    elif isinstance(article_id, bool) or not isinstance(article_id, str | int):
-        v.fail("id", f"must be text, not {_describe(article_id)}")
+    elif not isinstance(article_id, str):
+        hint = f' in quotes, e.g. id: "{article_id}"' if isinstance(article_id, int | float) else ""
+        v.fail("id", f"must be text{hint}, not {_describe(article_id)} (YAML reads 0012 as the number 10)")
         article_id = ""
     else:
         article_id = str(article_id).strip()
@@ -389,7 +390,7 @@ def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
     authors = v.string_list("authors", MAX_AUTHORS) + v.string_list("author", MAX_AUTHORS)
     if "authors" in v.fields and "author" in v.fields:
         v.fail("author", "give either `author` or `authors`, not both")
-    tags = v.string_list("tags", MAX_TAGS)
+    tags = v.string_list("tags", MAX_TAGS, comma_separated=True)
 
     language = v.string("language", limit=35) or config.language
     if not LANGUAGE_PATTERN.fullmatch(language):

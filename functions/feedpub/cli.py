@@ -133,10 +133,15 @@ def _article_key(path: Path) -> str:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @with_site_options
 def check(files: tuple[Path, ...], config_path: Path | None, **overrides: Any) -> None:
-    """Validate articles exactly as the pipeline will; exit 1 if any has a problem."""
+    """Validate articles exactly as the pipeline will; exit 1 if any has a problem.
+
+    The site config is --config, else the first feedpub.toml found from FILES upwards.
+    """
     from feedpub.build import read_article
 
-    config = load_config(config_path, None, **overrides)
+    search = next((d for d in [files[0].resolve(), *files[0].resolve().parents]
+                   if (d / CONFIG_NAME).is_file()), None)  # fmt: skip
+    config = load_config(config_path, search, **overrides)
     paths: list[Path] = []
     for item in files:
         paths.extend(sorted(p for p in item.rglob("*") if p.is_file()) if item.is_dir() else [item])
