@@ -163,3 +163,52 @@ def check(files: tuple[Path, ...], config_path: Path | None, **overrides: Any) -
     click.echo(f"{len(paths) - failed} ok, {failed} with problems")
     if failed:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--articles-bucket", envvar="ARTICLES_BUCKET", required=True, help="[env ARTICLES_BUCKET]")
+@click.option("--site-bucket", envvar="SITE_BUCKET", required=True, help="[env SITE_BUCKET]")
+@click.option("--table", envvar="TABLE_NAME", required=True, help="[env TABLE_NAME]")
+@click.option("--workers", type=click.IntRange(1, 64), default=16, show_default=True)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Site config (TOML); default: the FEEDPUB_* environment, as the functions get it.",
+)
+def backfill(
+    articles_bucket: str, site_bucket: str, table: str, workers: int, config_path: Path | None
+) -> None:
+    """Index every article already in the bucket, then publish every feed.
+
+    How an operator migrates an archive or rebuilds the table after a disaster: the bucket is the
+    source of truth. Uses the usual AWS credentials (AWS_PROFILE, AWS_ENDPOINT_URL for local).
+    """
+    import os
+
+    from tqdm import tqdm
+
+    from feedpub.backfill import backfill as run_backfill
+    from feedpub.runtime import build_runtime
+
+    environ = {**os.environ, "ARTICLES_BUCKET": articles_bucket, "SITE_BUCKET": site_bucket,
+               "TABLE_NAME": table}  # fmt: skip
+    try:
+        runtime = build_runtime(environ, load_config(config_path, None) if config_path else None)
+    except ConfigError as exc:
+        raise click.UsageError(f"site config: {exc}") from None
+    with tqdm(unit="article", disable=None, file=sys.stderr) as bar:
+        result = run_backfill(
+            runtime, workers, on_key=lambda _: bar.update(1), on_total=lambda n: setattr(bar, "total", n)
+        )
+    for outcome in result.rejected:
+        echo_error(ArticleError(outcome.key, outcome.problems))
+    for key, reason in result.failed:
+        click.secho(f"! {key}: {reason}", fg="yellow", err=True)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(result.statuses.items()))
+    written = len(result.publish.written) if result.publish else 0
+    click.echo(
+        f"backfill: {counts or 'no articles'}; {len(result.failed)} failed; {written} feed files written"
+    )
+    if result.failed:
+        sys.exit(1)

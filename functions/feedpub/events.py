@@ -22,6 +22,14 @@ def article_keys(body: str) -> Iterator[str]:
         return  # s3:TestEvent, sent once when the notification is configured
     for record in S3Event(message).records:
         key = unquote_plus(record.s3.get_object.key)
-        name = key.rsplit("/", 1)[-1]
-        if key.startswith(ARTICLES_PREFIX) and name and not name.startswith("."):
+        if is_article_key_name(key):
             yield key
+
+
+def is_article_key_name(key: str) -> bool:
+    """Keys worth ingesting: under `articles/`, not a folder marker, not a hidden file.
+
+    Other suffixes (.txt, .docx) are ingested too, so that the editor gets a report saying why.
+    """
+    name = key.rsplit("/", 1)[-1]
+    return key.startswith(ARTICLES_PREFIX) and bool(name) and not name.startswith(".")

@@ -27,12 +27,15 @@ class Runtime:
     publisher: Publisher
 
 
-def build_runtime(environ: Mapping[str, str]) -> Runtime:
-    """Wire the runtime from template variables (ARTICLES_BUCKET, SITE_BUCKET, TABLE_NAME, FEEDPUB_*)."""
+def build_runtime(environ: Mapping[str, str], config: SiteConfig | None = None) -> Runtime:
+    """Wire the runtime from template variables (ARTICLES_BUCKET, SITE_BUCKET, TABLE_NAME, FEEDPUB_*).
+
+    `config` replaces the FEEDPUB_* settings (the command line reads them from a file).
+    """
     missing = [name for name in ("ARTICLES_BUCKET", "SITE_BUCKET", "TABLE_NAME") if not environ.get(name)]
     if missing:
         raise RuntimeError(f"missing environment variable(s): {', '.join(missing)}")
-    config = SiteConfig.from_env(environ)
+    config = config or SiteConfig.from_env(environ)
     articles = ArticlesBucket(environ["ARTICLES_BUCKET"])
     index = ArticleIndex(environ["TABLE_NAME"])
     site = SiteBucket(environ["SITE_BUCKET"], config.cache_control)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,13 @@ class ArticlesBucket:
                          f"{MAX_ARTICLE_BYTES // 1048576} MB")],
             )  # fmt: skip
         return StoredArticle(key, body.read(MAX_ARTICLE_BYTES + 1), version)
+
+    def list_article_keys(self) -> Iterator[str]:
+        """Every key under `articles/`: for backfills and audits only, never the hot path."""
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.name, Prefix="articles/"):
+            for item in page.get("Contents", []):
+                yield item["Key"]
 
     def current_version(self, key: str) -> ObjectVersion | None:
         """The version now under `key` (None when deleted): checked after indexing, see ingest."""

@@ -1,0 +1,63 @@
+"""`feedpub backfill`: rebuild the index from the bucket (a migration or a disaster recovery).
+
+The bucket is the source of truth, so recovery is the ingest of every key, in parallel threads
+(boto3 clients are thread-safe and the work is network-bound), followed by one forced publish.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from feedpub.article import utc_now
+from feedpub.events import is_article_key_name
+from feedpub.ingest import IngestOutcome
+from feedpub.publish import PublishResult
+from feedpub.runtime import Runtime
+
+
+@dataclass
+class BackfillResult:
+    """Counts by outcome, the rejected articles, and the final publish."""
+
+    statuses: Counter[str] = field(default_factory=Counter)
+    rejected: list[IngestOutcome] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    publish: PublishResult | None = None
+
+
+def backfill(
+    runtime: Runtime,
+    workers: int = 8,
+    on_key: Callable[[IngestOutcome | None], object] | None = None,
+    on_total: Callable[[int], object] | None = None,
+) -> BackfillResult:
+    """Ingest every article key of the bucket, then publish every feed."""
+    keys = [key for key in runtime.articles.list_article_keys() if is_article_key_name(key)]
+    if on_total:
+        on_total(len(keys))
+    result = BackfillResult()
+
+    def ingest(key: str) -> IngestOutcome | tuple[str, str]:
+        try:
+            return runtime.ingestor.ingest(key, utc_now())
+        except Exception as exc:  # one key's failure is reported; the rest go on
+            return (key, f"{type(exc).__name__}: {exc}")
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for outcome in pool.map(ingest, keys):
+            if isinstance(outcome, tuple):
+                result.failed.append(outcome)
+                if on_key:
+                    on_key(None)
+                continue
+            result.statuses[outcome.status] += 1
+            if outcome.problems:
+                result.rejected.append(outcome)
+            if on_key:
+                on_key(outcome)
+    publisher = runtime.publisher
+    result.publish = publisher.publish(utc_now(), force=publisher.known_feeds())
+    return result
