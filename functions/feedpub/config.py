@@ -17,6 +17,7 @@ class ConfigError(Exception):
 
 
 ENV_PREFIX = "FEEDPUB_"
+INT_SETTINGS = frozenset({"items_per_feed", "ttl_minutes", "most_viewed_items", "most_viewed_hours"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,10 @@ class SiteConfig:
     """Tag URI authority for item ids (RFC 4151); default: the host of base_url."""
     id_date: str = "2026-01-01"
     """Tag URI date; never change it once feeds are public, or every item looks new."""
+    most_viewed_items: int = 10
+    """How many items each most-viewed feed ranks."""
+    most_viewed_hours: int = 24
+    """The main most-viewed window; a 7-day feed is published beside it."""
     sections: Mapping[str, str] = field(default_factory=dict)
     """Display names of sections by slug; a missing slug is shown title-cased."""
 
@@ -56,6 +61,10 @@ class SiteConfig:
                 problems.append(f"{name} must be an absolute http(s) URL, not {value!r}")
         if not 1 <= self.items_per_feed <= 1000:
             problems.append(f"items_per_feed must be between 1 and 1000, not {self.items_per_feed}")
+        if not 1 <= self.most_viewed_items <= 100:
+            problems.append(f"most_viewed_items must be between 1 and 100, not {self.most_viewed_items}")
+        if not 1 <= self.most_viewed_hours <= 24 * 31:
+            problems.append(f"most_viewed_hours must be between 1 and 744, not {self.most_viewed_hours}")
         if self.ttl_minutes < 0:
             problems.append("ttl_minutes must not be negative")
         if not self.title.strip():
@@ -95,7 +104,7 @@ class SiteConfig:
             raise ConfigError(f"{origin}: unknown setting(s) {', '.join(unknown)}")
         values: dict[str, Any] = {}
         for key, value in data.items():
-            expected = int if key in ("items_per_feed", "ttl_minutes") else str
+            expected = int if key in INT_SETTINGS else str
             if key == "sections":
                 if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
                     raise ConfigError(f'{origin}: sections must be a table of slug = "Title"')

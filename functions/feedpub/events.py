@@ -26,6 +26,16 @@ def article_keys(body: str) -> Iterator[str]:
             yield key
 
 
+def object_refs(body: str) -> Iterator[tuple[str, str]]:
+    """(bucket, key) of every object-created record in an SQS message body of S3 notifications."""
+    message = json.loads(body)
+    if not isinstance(message, dict) or "Records" not in message:
+        return
+    for record in S3Event(message).records:
+        if record.event_name.startswith("ObjectCreated"):
+            yield record.s3.bucket.name, unquote_plus(record.s3.get_object.key)
+
+
 def is_article_key_name(key: str) -> bool:
     """Keys worth ingesting: under `articles/`, not a folder marker, not a hidden file.
 

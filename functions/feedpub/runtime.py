@@ -1,56 +1,91 @@
-"""The objects a Lambda handler needs, built once per execution environment from its variables."""
+"""The objects a Lambda handler needs, built once per execution environment from its variables.
+
+Each piece is built on first use and asks only for the variables it needs, so a function gets
+exactly the environment (and IAM) its code uses.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from feedpub.aws.articles_bucket import ArticlesBucket
 from feedpub.aws.index_table import ArticleIndex
+from feedpub.aws.logs_bucket import LogsBucket
 from feedpub.aws.site_bucket import SiteBucket
+from feedpub.aws.views_table import ViewCounts
 from feedpub.config import SiteConfig
 from feedpub.ingest import Ingestor
+from feedpub.most_viewed import MostViewedPublisher
 from feedpub.publish import Publisher
 
 
-@dataclass(frozen=True)
 class Runtime:
-    """Everything wired: config, adapters and the two services built on them."""
+    """Config, adapters and the services built on them, wired from environment variables."""
 
-    config: SiteConfig
-    articles: ArticlesBucket
-    index: ArticleIndex
-    site: SiteBucket
-    ingestor: Ingestor
-    publisher: Publisher
+    def __init__(self, environ: Mapping[str, str], config: SiteConfig | None = None) -> None:
+        self.environ = dict(environ)
+        self._config = config
+
+    def _require(self, name: str) -> str:
+        value = self.environ.get(name)
+        if not value:
+            raise RuntimeError(f"missing environment variable {name}")
+        return value
+
+    @cached_property
+    def config(self) -> SiteConfig:
+        """The site settings (FEEDPUB_* variables unless given)."""
+        return self._config or SiteConfig.from_env(self.environ)
+
+    @cached_property
+    def articles(self) -> ArticlesBucket:
+        """The editors' bucket (ARTICLES_BUCKET)."""
+        return ArticlesBucket(self._require("ARTICLES_BUCKET"))
+
+    @cached_property
+    def index(self) -> ArticleIndex:
+        """The ArticlesTable (TABLE_NAME)."""
+        return ArticleIndex(self._require("TABLE_NAME"))
+
+    @cached_property
+    def site(self) -> SiteBucket:
+        """The public site's bucket (SITE_BUCKET)."""
+        return SiteBucket(self._require("SITE_BUCKET"), self.config.cache_control)
+
+    @cached_property
+    def logs(self) -> LogsBucket:
+        """Reads delivered access logs (the bucket comes with each event)."""
+        return LogsBucket()
+
+    @cached_property
+    def views(self) -> ViewCounts:
+        """View counts, in the same table."""
+        return ViewCounts(self._require("TABLE_NAME"))
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        """Indexes article keys."""
+        return Ingestor(self.articles, self.index, self.config)
+
+    @cached_property
+    def publisher(self) -> Publisher:
+        """Publishes the feeds under the lock (LOCK_SECONDS, default 90)."""
+        return Publisher(self.index, self.site, self.config, float(self.environ.get("LOCK_SECONDS", "90")))
+
+    @cached_property
+    def most_viewed(self) -> MostViewedPublisher:
+        """Publishes the most-viewed feeds."""
+        return MostViewedPublisher(self.views, self.index, self.site, self.config)
 
 
 def build_runtime(environ: Mapping[str, str], config: SiteConfig | None = None) -> Runtime:
-    """Wire the runtime from template variables (ARTICLES_BUCKET, SITE_BUCKET, TABLE_NAME, FEEDPUB_*).
-
-    `config` replaces the FEEDPUB_* settings (the command line reads them from a file).
-    """
-    missing = [name for name in ("ARTICLES_BUCKET", "SITE_BUCKET", "TABLE_NAME") if not environ.get(name)]
-    if missing:
-        raise RuntimeError(f"missing environment variable(s): {', '.join(missing)}")
-    config = config or SiteConfig.from_env(environ)
-    articles = ArticlesBucket(environ["ARTICLES_BUCKET"])
-    index = ArticleIndex(environ["TABLE_NAME"])
-    site = SiteBucket(environ["SITE_BUCKET"], config.cache_control)
-    lock_seconds = float(environ.get("LOCK_SECONDS", "90"))
-    return Runtime(
-        config=config,
-        articles=articles,
-        index=index,
-        site=site,
-        ingestor=Ingestor(articles, index, config),
-        publisher=Publisher(index, site, config, lock_seconds),
-    )
+    """A runtime for these variables; `config` replaces the FEEDPUB_* settings."""
+    return Runtime(environ, config)
 
 
 @cache
 def runtime() -> Runtime:
-    """The process-wide runtime, built on first use (not at import, so tests can set variables)."""
-    return build_runtime(os.environ)
+    """The process-wide runtime (built on first use, not at import, so tests can set variables)."""
+    return Runtime(os.environ)

@@ -5,6 +5,8 @@ One table, four kinds of item (pk / sk):
 - `ART#<id>` / `ART`: the article by id and the key that owns the id.
 - `FEED#<feed>` / `<published UTC>#<id>`: one entry per feed an article is listed in, carrying
   the rendered article, so "newest N of feed F" is one strongly consistent Query.
+- `PATH#<page path>` / `PATH`: which article a page path shows, for counting page views; never
+  deleted, so an old URL of a moved article still counts for it (rankings skip deleted articles).
 - `STATE` / `PUBLISH`: per-feed revision counters, what was last published, and the publish lock.
 
 Every read on the hot path is a GetItem or a bounded Query: nothing scans the table or lists the
@@ -22,6 +24,7 @@ from typing import Any
 
 from feedpub.article import Article
 from feedpub.aws.clients import client, error_code
+from feedpub.views.counting import page_path
 
 SITE_FEED = "site"
 STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "PUBLISH"}}
@@ -189,7 +192,10 @@ class ArticleIndex:
                             "ExpressionAttributeValues": {":rev": {"N": str(previous.rev)}}}}
             )  # fmt: skip
         else:
-            fields: dict[str, Any] = {"version": {"S": version}, "article_id": {"S": article.id}}
+            fields: dict[str, Any] = {
+                "version": {"S": version},
+                "article_id": {"S": article.id},
+            }
             if new_entries:
                 fields["entries"] = {"SS": sorted(f"{feed}|{sk}" for feed, sk in new_entries)}
             actions.append(self._source_put(key, previous, fields))
@@ -201,6 +207,12 @@ class ArticleIndex:
                          "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
                          "ExpressionAttributeNames": {"#owner": "owner"},
                          "ExpressionAttributeValues": {":key": {"S": key}}}}
+            )  # fmt: skip
+            actions.append(
+                {"Put": {"TableName": self.table,
+                         "Item": {"pk": {"S": f"PATH#{page_path(article.url)}"}, "sk": {"S": "PATH"},
+                                  "article_id": {"S": article.id}, "section": {"S": article.section},
+                                  "owner": {"S": key}}}}
             )  # fmt: skip
             for feed, sk in sorted(new_entries):
                 actions.append(

@@ -8,6 +8,7 @@ from typing import Any
 from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.feeds import FeedSpec
+from feedpub.views.ranking import RankedArticle
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -54,4 +55,26 @@ def render_json_feed(spec: FeedSpec, items: list[Article], config: SiteConfig) -
     """The JSON Feed document of one feed set."""
     feed = json_feed_header(spec, config, "feed.json")
     feed["items"] = [json_item(spec, article) for article in items]
+    return dump_json_feed(feed)
+
+
+def render_most_viewed(
+    spec: FeedSpec, ranked: list[RankedArticle], config: SiteConfig, hours: int, filename: str
+) -> bytes:
+    """A most-viewed JSON Feed: the same items as feed.json, ranked, views in `_feedpub`.
+
+    No generation time appears anywhere, and each item keeps the article's own date_modified, so
+    re-ranking never makes an old story look new and unchanged counts give unchanged bytes.
+    """
+    feed = json_feed_header(spec, config, filename)
+    label = f"{hours // 24} days" if hours % 24 == 0 and hours > 24 else f"{hours} hours"
+    feed["title"] = f"{spec.title}: most viewed"
+    feed["description"] = f"The most viewed stories of the last {label}."
+    feed["_feedpub"] = {"about": "https://feedpub.invalid/most-viewed", "window_hours": hours}
+    items = []
+    for place in ranked:
+        item = json_item(spec, place.article)
+        item["_feedpub"] = {"rank": place.rank, "views": place.views}
+        items.append(item)
+    feed["items"] = items
     return dump_json_feed(feed)

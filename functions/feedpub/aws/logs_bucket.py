@@ -1,0 +1,22 @@
+"""The access-logs bucket CloudFront writes to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedpub.aws.clients import client
+
+MAX_LOG_BYTES = 512 * 1024 * 1024
+
+
+class LogsBucket:
+    """Reads one delivered log object."""
+
+    def __init__(self, s3: Any | None = None) -> None:
+        self.s3 = s3 or client("s3")
+
+    def read(self, bucket: str, key: str) -> tuple[bytes, str]:
+        """The log's bytes and an id unique to this delivery (bucket, key and ETag)."""
+        response = self.s3.get_object(Bucket=bucket, Key=key)
+        body: bytes = response["Body"].read(MAX_LOG_BYTES)
+        return body, f"{bucket}/{key}#{response.get('ETag', '').strip(chr(34))}"
