@@ -212,3 +212,46 @@ def backfill(
     )
     if result.failed:
         sys.exit(1)
+
+
+@main.group()
+def views() -> None:
+    """Page views for the most-viewed feeds."""
+
+
+@views.command("import")
+@click.argument(
+    "logfiles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--table", envvar="TABLE_NAME", required=True, help="[env TABLE_NAME]")
+def views_import(logfiles: tuple[Path, ...], table: str) -> None:
+    """Count CloudFront access logs (gzip or plain) into the table, e.g. to backfill history.
+
+    Each file is counted once: importing it again, or importing a file the pipeline already
+    counted under the same name and content, adds nothing.
+    """
+    from tqdm import tqdm
+
+    from feedpub.aws.views_table import ViewCounts
+    from feedpub.most_viewed import count_log
+    from feedpub.views.logs import LogFormatError
+
+    counts = ViewCounts(table)
+    totals = {"views": 0, "malformed": 0, "duplicates": 0, "failed": 0}
+    for path in tqdm(logfiles, unit="file", disable=None, file=sys.stderr):
+        data = path.read_bytes()
+        try:
+            result = count_log(path.name, data, counts)
+        except LogFormatError as exc:
+            totals["failed"] += 1
+            click.secho(f"✗ {path}: {exc}", fg="red", err=True)
+            continue
+        totals["views"] += result.views
+        totals["malformed"] += result.malformed
+        totals["duplicates"] += result.chunks_applied == 0 and result.views > 0
+    click.echo(
+        f"{len(logfiles)} files: {totals['views']} views counted, {totals['malformed']} malformed lines "
+        f"skipped, {totals['duplicates']} files already counted, {totals['failed']} unreadable"
+    )
+    if totals["failed"]:
+        sys.exit(1)

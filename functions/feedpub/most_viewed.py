@@ -34,8 +34,14 @@ class CountResult:
     samples: list[str] = field(default_factory=list)
 
 
-def count_log(log_id: str, data: bytes, counts: ViewCounts) -> CountResult:
-    """Count a log file's article views, once per `log_id`; raises LogFormatError if unreadable."""
+def log_id(name: str, data: bytes) -> str:
+    """Identity of a log file: its file name and content, so the pipeline and `feedpub views
+    import` recognise the same file whichever counted it first."""
+    return f"{name.rsplit('/', 1)[-1]}#{hashlib.sha256(data).hexdigest()[:32]}"
+
+
+def count_log(name: str, data: bytes, counts: ViewCounts) -> CountResult:
+    """Count a log file's article views, once per file; raises LogFormatError if unreadable."""
     stats = LogReadStats()
     per_path = tally(parse_log(decompress(data), stats))
     targets = counts.resolve_paths(path for path, _ in per_path)
@@ -54,7 +60,7 @@ def count_log(log_id: str, data: bytes, counts: ViewCounts) -> CountResult:
         malformed=stats.malformed,
         samples=stats.samples,
     )
-    result.chunks_applied = counts.record(log_id, views)
+    result.chunks_applied = counts.record(log_id(name, data), views)
     return result
 
 

@@ -25,8 +25,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord) -> None:
     """Count one delivered log file; an unreadable file fails only this message."""
     for bucket, key in object_refs(record.body):
-        data, log_id = runtime().logs.read(bucket, key)
-        result = count_log(log_id, data, runtime().views)
+        data = runtime().logs.read(bucket, key)
+        result = count_log(key, data, runtime().views)
         metrics.add_metric(name="PageViews", unit=MetricUnit.Count, value=result.views)
         metrics.add_metric(name="MalformedLogLines", unit=MetricUnit.Count, value=result.malformed)
         logger.info(

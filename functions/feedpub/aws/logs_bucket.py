@@ -15,8 +15,8 @@ class LogsBucket:
     def __init__(self, s3: Any | None = None) -> None:
         self.s3 = s3 or client("s3")
 
-    def read(self, bucket: str, key: str) -> tuple[bytes, str]:
-        """The log's bytes and an id unique to this delivery (bucket, key and ETag)."""
+    def read(self, bucket: str, key: str) -> bytes:
+        """The log's bytes."""
         response = self.s3.get_object(Bucket=bucket, Key=key)
         body: bytes = response["Body"].read(MAX_LOG_BYTES)
-        return body, f"{bucket}/{key}#{response.get('ETag', '').strip(chr(34))}"
+        return body
