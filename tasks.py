@@ -45,6 +45,24 @@ def ensure_venv() -> None:
     STAMP.write_text(digest)
 
 
+def ensure_sam_cli() -> None:
+    """aws-sam-cli in its own venv (.tools/sam): it pins old boto3 and click, so never in .venv.
+
+    Without it (no network), the `sam validate --lint` test skips and says why.
+    """
+    sam_venv = ROOT / ".tools" / "sam"
+    sam_bin = sam_venv / ("Scripts" if os.name == "nt" else "bin")
+    if (sam_bin / "sam").exists():
+        return
+    venv.create(sam_venv, with_pip=True)
+    print("+ installing aws-sam-cli into .tools/sam", flush=True)
+    completed = subprocess.run(  # noqa: S603
+        [str(sam_bin / "python"), "-m", "pip", "install", "--quiet", "aws-sam-cli"], cwd=ROOT, check=False
+    )
+    if completed.returncode:
+        print("! aws-sam-cli could not be installed; the sam validate test will be skipped", flush=True)
+
+
 def demo() -> None:
     """Build the example articles' feeds into ./public."""
     run(BIN / "feedpub", "build", "examples", "--out", "public")
@@ -52,6 +70,7 @@ def demo() -> None:
 
 def test() -> None:
     """Lint, type-check, then the whole test suite on both cores."""
+    ensure_sam_cli()
     run(BIN / "ruff", "check", "functions", "tests", "tasks.py")
     run(BIN / "mypy")
     run(BIN / "python", "-m", "pytest", "-n", "auto", "-q", *sys.argv[2:])
