@@ -1,0 +1,207 @@
+"""Each function's IAM policy allows exactly what its code calls: nothing missing, nothing more.
+
+The end-to-end run happens on the stack built from template.yaml (tests/aws/stack.py), with the
+environment the template gives each function. Every AWS call the handlers make is recorded as the
+IAM action and resource it needs, then checked against the function's policy statements.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from feedpub.aws import clients
+from feedpub.runtime import runtime
+from tests.aws.conftest import LambdaContext, article, s3_event
+from tests.aws.stack import REGION, Stack, create_stack, fake_aws_environment
+
+# Actions the functions get from SAM's managed policies or the event source mapping, not from
+# their own statements (SQS polling, logs, X-Ray).
+MANAGED = ("sqs:", "logs:", "xray:")
+
+
+@dataclass
+class Recorder:
+    """IAM (action, resource) pairs of every call made through the feedpub clients."""
+
+    calls: set[tuple[str, str]] = field(default_factory=set)
+    account: str = "123456789012"
+
+    def before(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["feedpub_params"] = params
+        service = model.service_model.endpoint_prefix
+        for action, resource in self.needs(service, model.name, params):
+            self.calls.add((action, resource))
+
+    def after(self, http_response: Any, model: Any, context: dict[str, Any], **_: Any) -> None:
+        # A missing object reads as 404 only with s3:ListBucket; without it S3 answers 403.
+        params = context.get("feedpub_params", {})
+        if model.service_model.endpoint_prefix == "s3" and http_response.status_code == 404:
+            self.calls.add(("s3:ListBucket", f"arn:aws:s3:::{params['Bucket']}"))
+
+    def table_arn(self, name: str) -> str:
+        return f"arn:aws:dynamodb:{REGION}:{self.account}:table/{name}"
+
+    def needs(self, service: str, operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]:
+        if service == "s3":
+            obj = f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key', '')}"
+            versioned = bool(params.get("VersionId"))
+            actions = {
+                "GetObject": "s3:GetObjectVersion" if versioned else "s3:GetObject",
+                "HeadObject": "s3:GetObjectVersion" if versioned else "s3:GetObject",
+                "PutObject": "s3:PutObject",
+                "DeleteObject": "s3:DeleteObject",
+                "PutObjectTagging": "s3:PutObjectVersionTagging" if versioned else "s3:PutObjectTagging",
+            }
+            if operation == "ListObjectsV2":
+                yield "s3:ListBucket", f"arn:aws:s3:::{params['Bucket']}"
+            else:
+                yield actions[operation], obj
+        elif service == "dynamodb":
+            if operation == "TransactWriteItems":
+                kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                         "ConditionCheck": "ConditionCheckItem"}  # fmt: skip
+                for item in params["TransactItems"]:
+                    [(kind, body)] = item.items()
+                    yield f"dynamodb:{kinds[kind]}", self.table_arn(body["TableName"])
+            elif operation in ("BatchGetItem", "BatchWriteItem"):
+                for table in params["RequestItems"]:
+                    yield f"dynamodb:{operation}", self.table_arn(table)
+            else:
+                yield f"dynamodb:{operation}", self.table_arn(params["TableName"])
+        else:
+            yield f"{service}:{operation}", "*"
+
+
+def statements(stack: Stack, logical_id: str) -> list[dict[str, Any]]:
+    found = []
+    for statement in stack.function_policies(logical_id):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        found.append({"actions": actions, "resources": resources, "sid": statement.get("Sid", "")})
+    return found
+
+
+def allowed_by(statement: dict[str, Any], action: str, resource: str) -> bool:
+    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in statement["actions"]) and any(
+        fnmatch.fnmatchcase(resource, r) for r in statement["resources"]
+    )
+
+
+@pytest.fixture
+def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stack, Recorder]]:
+    with fake_aws_environment(), mock_aws():
+        stack = create_stack()
+        recorder = Recorder(account=stack.account_id)
+        clients.client.cache_clear()
+        for service in ("s3", "dynamodb"):
+            events = clients.client(service).meta.events
+            events.register("before-parameter-build.*.*", recorder.before)
+            events.register("after-call.*.*", recorder.after)
+        yield stack, recorder
+        clients.client.cache_clear()
+        runtime.cache_clear()
+
+
+def use_function_environment(monkeypatch: pytest.MonkeyPatch, stack: Stack, logical_id: str) -> None:
+    for name, value in stack.function_environment(logical_id).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
+    runtime.cache_clear()
+
+
+def sqs_records(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    records = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            records.append({"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+                            "body": message["Body"], "attributes": {}, "messageAttributes": {},
+                            "md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs",
+                            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q", "awsRegion": REGION})  # fmt: skip
+    return records
+
+
+def check(stack: Stack, recorder: Recorder, logical_id: str) -> None:
+    """Every call allowed; every statement action used by some call (no dead permissions)."""
+    policy = statements(stack, logical_id)
+    denied = sorted(
+        (action, resource)
+        for action, resource in recorder.calls
+        if not action.startswith(MANAGED) and not any(allowed_by(s, action, resource) for s in policy)
+    )
+    assert denied == [], f"{logical_id} calls what its policy does not allow"
+    for statement in policy:
+        for action in statement["actions"]:
+            assert "*" not in action, f"{logical_id}: wildcard action {action}"
+            used = any(
+                fnmatch.fnmatchcase(a.lower(), action.lower())
+                and any(fnmatch.fnmatchcase(r, pattern) for pattern in statement["resources"])
+                for a, r in recorder.calls
+            )
+            assert used, f"{logical_id}: {statement['sid']} allows {action} but the code never needs it"
+        for resource in statement["resources"]:
+            assert resource != "*", f"{logical_id}: {statement['sid']} on every resource"
+
+
+def test_ingest_function_policy_is_exact(
+    deployed: tuple[Stack, Recorder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack, recorder = deployed
+    use_function_environment(monkeypatch, stack, "IngestFunction")
+    from handlers.ingest import handler
+    s3 = boto3.client("s3", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    bucket, queue = stack.articles_bucket, stack.ingest_queue_url
+    key = "articles/world/ferry-talks.md"
+    s3.put_object(Bucket=bucket, Key=key, Body=article("Ferry talks resume").encode())
+    s3.put_object(Bucket=bucket, Key="articles/world/bad.md", Body=b"---\ntitle: Bad\n---\nno date\n")
+    assert handler({"Records": sqs_records(sqs, queue)}, LambdaContext()) == {"batchItemFailures": []}
+    s3.put_object(Bucket=bucket, Key="articles/world/bad.md", Body=article("Now good").encode())
+    s3.delete_object(Bucket=bucket, Key=key)
+    sqs.send_message(
+        QueueUrl=queue, MessageBody=json.dumps(s3_event("ObjectRemoved:DeleteMarkerCreated", key))
+    )
+    assert handler({"Records": sqs_records(sqs, queue)}, LambdaContext()) == {"batchItemFailures": []}
+    feed = json.loads(s3.get_object(Bucket=stack.site_bucket, Key="feeds/feed.json")["Body"].read())
+    assert [item["title"] for item in feed["items"]] == ["Now good"]
+    check(stack, recorder, "IngestFunction")
+
+
+def test_publish_function_policy_is_exact(
+    deployed: tuple[Stack, Recorder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack, recorder = deployed
+    use_function_environment(monkeypatch, stack, "IngestFunction")
+    from handlers.ingest import handler as ingest
+    from handlers.scheduled import handler as scheduled
+    s3 = boto3.client("s3", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    s3.put_object(Bucket=stack.articles_bucket, Key="articles/world/a.md", Body=article("A").encode())
+    ingest({"Records": sqs_records(sqs, stack.ingest_queue_url)}, LambdaContext())
+    recorder.calls.clear()
+    use_function_environment(monkeypatch, stack, "PublishFunction")
+    # Drop the hashes so the run has something to write, as after an embargo ends.
+    s3.delete_object(Bucket=stack.site_bucket, Key="feeds/rss.xml")
+    clients.client("dynamodb").update_item(
+        TableName=stack.table_name, Key={"pk": {"S": "STATE"}, "sk": {"S": "PUBLISH"}},
+        UpdateExpression="REMOVE #h", ExpressionAttributeNames={"#h": "hash:feeds/rss.xml"},
+    )  # fmt: skip
+    recorder.calls.clear()
+    event = {"version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",
+             "account": stack.account_id, "time": datetime.now(UTC).isoformat(), "region": REGION,
+             "resources": [], "detail": {}}  # fmt: skip
+    result = scheduled(event, LambdaContext(function_name="PublishFunction"))
+    assert result["written"] == ["feeds/rss.xml"]
+    check(stack, recorder, "PublishFunction")
+    assert os.environ["TABLE_NAME"] == stack.table_name
