@@ -128,7 +128,8 @@ def sqs_records(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
             records.append({"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
                             "body": message["Body"], "attributes": {}, "messageAttributes": {},
                             "md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs",
-                            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q", "awsRegion": REGION})  # fmt: skip
+                            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+                            "awsRegion": REGION})  # fmt: skip
     return records
 
 
