@@ -338,12 +338,6 @@ def test_no_section_anywhere(config: SiteConfig) -> None:
     assert [p.field for p in caught.value.problems] == ["section"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an article directly in articles/ (no section folder, no `section:`) gets the section "
-    "'articles' instead of the 'section: missing' problem: _folder_section falls through to the "
-    "generic parent-folder rule",
-)
 def test_article_at_the_root_of_articles_needs_a_section(config: SiteConfig) -> None:
     with pytest.raises(ArticleError) as caught:
         article(config, key="articles/loose.md")
@@ -468,23 +462,11 @@ def test_is_article_key() -> None:
     [{"url": "https://[oops"}, {"image": "https://[oops/a.jpg"}, {"image": {"url": "http://[::1/a.jpg"}}],
     ids=["url", "image string", "image.url"],
 )
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: a URL with an unbalanced IPv6 bracket makes urlsplit raise ValueError inside "
-    "validation; parse_article must only raise ArticleError (one such upload aborts a whole build)",
-)
 def test_unparseable_url_is_an_article_error(config: SiteConfig, fields: dict[str, Any]) -> None:
     found = problems_of(config, **fields)
     assert found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason='BUG: a field name with a lone surrogate (JSON key "titl\\ud800e") is copied into '
-    "Problem.field unescaped, so the error report cannot be encoded as UTF-8",
-)
 def test_problem_reports_are_encodable(config: SiteConfig) -> None:
     data = b'{"titl\\ud800e": "x", "image": {"url": "https://i.example/a.jpg", "\\udfff": 1}, "body": "x"}'
     with pytest.raises(ArticleError) as caught:
@@ -501,14 +483,6 @@ def test_problem_reports_are_encodable(config: SiteConfig) -> None:
         b'---\ntitle: "Storm \\ud83c\\udf0a & rain"\npublished: "2026-11-20T08:00:00Z"\n---\nx\n',
     ],
     ids=["json title", "json tag", "yaml surrogate-pair escape"],
-)
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="BUG: plain_text() passes text holding a lone surrogate to nh3 when it also holds '<' or "
-    "'&' (strip_illegal runs only afterwards), so parse_article raises UnicodeEncodeError; YAML "
-    "leaves both halves of an escaped pair (\\ud83c\\udf0a) as lone surrogates, so an emoji "
-    "written the JSON way next to '&' is enough",
 )
 def test_lone_surrogate_next_to_markup_is_removed(config: SiteConfig, data: bytes) -> None:
     key = "articles/sport/a.json" if data.startswith(b"{") else "articles/world/a.md"

@@ -136,10 +136,24 @@ def test_id_prefix(config: SiteConfig) -> None:
 
 def test_feed_specs_site_first_then_sections_sorted(config: SiteConfig) -> None:
     articles = [make("a", "world"), make("b", "business"), make("c", "sport"), make("d", "world")]
-    specs = feed_specs(config, articles)
+    specs = feed_specs(config, articles, NOW)
     assert [s.name for s in specs] == ["site", "business", "sport", "world"]
     assert all(isinstance(s, FeedSpec) for s in specs)
-    assert [s.name for s in feed_specs(config, [])] == ["site"]
+    assert [s.name for s in feed_specs(config, [], NOW)] == ["site"]
+
+
+def test_sections_with_only_drafts_or_embargoed_articles_get_no_feed_yet(config: SiteConfig) -> None:
+    articles = [
+        make("a", "world"),
+        make("b", "secret", draft=True),
+        make("c", "later", published=NOW + timedelta(days=1)),
+    ]
+    assert [s.name for s in feed_specs(config, articles, NOW)] == ["site", "world"]
+    assert [s.name for s in feed_specs(config, articles, NOW + timedelta(days=2))] == [
+        "site",
+        "later",
+        "world",
+    ]
 
 
 def test_feed_specs_take_the_section_title_from_the_first_article(config: SiteConfig) -> None:
@@ -147,7 +161,7 @@ def test_feed_specs_take_the_section_title_from_the_first_article(config: SiteCo
         make("a", "arts", section_title="Arts & Culture"),
         make("b", "arts", section_title="Arts"),
     ]
-    [_, arts] = feed_specs(config, articles)
+    [_, arts] = feed_specs(config, articles, NOW)
     assert arts.title == "The Harbour Herald: Arts & Culture"
 
 

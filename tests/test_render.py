@@ -24,7 +24,7 @@ from tests.feedcheck import NS, check_feed_file, feedparser_reads_json, json_fee
 
 CONFIG = SiteConfig.from_toml(EXAMPLES / "feedpub.toml")
 ARTICLES, ERRORS = collect_articles(EXAMPLES, CONFIG, jobs=1)
-SPECS = feed_specs(CONFIG, ARTICLES)
+SPECS = feed_specs(CONFIG, ARTICLES, NOW)
 FILES = {f.key: f for f in render_site(ARTICLES, CONFIG, NOW)}
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 

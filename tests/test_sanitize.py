@@ -153,12 +153,6 @@ def test_sanitize_removes_illegal_characters_in_raw_text() -> None:
 
 
 @pytest.mark.parametrize("reference", ["&#1;", "&#x0B;", "&#xFFFE;", "&#x202E;", "&#x2066;"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: sanitize_html strips illegal characters from its input but not its output, so "
-    "numeric character references (&#1;) come back as raw XML-illegal or bidi characters; the RSS "
-    "and Atom renderers then raise ValueError",
-)
 def test_sanitize_output_has_no_illegal_characters_from_references(reference: str) -> None:
     cleaned = sanitize_html(f"<p>a{reference}b</p>", BASE)
     element = etree.Element("content")
@@ -204,11 +198,6 @@ def test_first_paragraph_text(html: str, text: str) -> None:
     assert first_paragraph_text(html) == text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: without a <p>, first_paragraph_text (the default summary) and html_to_text join "
-    "the text of adjacent blocks without a space: '<h2>Storm</h2><h3>warning</h3>' -> 'Stormwarning'",
-)
 def test_first_paragraph_text_keeps_words_of_adjacent_blocks_apart() -> None:
     assert first_paragraph_text("<h2>Storm</h2><h3>warning</h3>") == "Storm warning"
 

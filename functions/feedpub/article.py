@@ -16,7 +16,7 @@ import nh3
 
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
-from feedpub.sanitize import first_paragraph_text, markdown_to_html, sanitize_html
+from feedpub.sanitize import first_paragraph_text, html_to_text, markdown_to_html, sanitize_html
 from feedpub.source import RawArticle, load_raw_article
 from feedpub.text import clean_text, slugify, strip_illegal, truncate_words
 
@@ -157,6 +157,7 @@ def plain_text(value: str) -> str:
 
     Many feed readers render RSS titles as HTML, so markup is removed rather than escaped.
     """
+    value = strip_illegal(value)
     if "<" in value or "&" in value:
         value = html.unescape(nh3.clean(value, tags=set(), clean_content_tags={"script", "style"}))
     return clean_text(value)
@@ -198,8 +199,7 @@ def _default_id(path: str) -> str:
 def _folder_section(path: str) -> str:
     if path.startswith(ARTICLES_PREFIX):
         parts = path[len(ARTICLES_PREFIX) :].split("/")
-        if len(parts) >= 2:
-            return parts[0]
+        return parts[0] if len(parts) >= 2 else ""
     parts = path.split("/")
     return parts[-2] if len(parts) >= 2 else ""
 
@@ -278,7 +278,11 @@ class _Validator:
             self.fail(name, f"must be a URL, not {_describe(value)}")
             return ""
         url = strip_illegal(value).strip()
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            self.fail(name, f"{url[:80]!r} is not a valid URL (check brackets and the host name)")
+            return ""
         if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
             self.fail(name, f"{url[:80]!r} is not an absolute http(s) URL; write https://...")
             return ""
@@ -428,6 +432,16 @@ def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
         raise ArticleError(path, v.problems)
     assert published is not None
     sanitized = sanitize_html(body_html, url)
+    if not html_to_text(sanitized) and "<img" not in sanitized:
+        raise ArticleError(
+            path,
+            [
+                Problem(
+                    "body",
+                    "nothing is left of the body once unsafe markup is removed; write the story as text",
+                )
+            ],
+        )
     if not summary:
         summary = truncate_words(first_paragraph_text(sanitized), SUMMARY_LIMIT)
     return Article(

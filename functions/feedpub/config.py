@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+import re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from feedpub.text import clean_text
+
+TEMPLATE_FIELDS = ("base_url", "section", "id", "year", "month")
+
+
+def _template_problem(template: str) -> str:
+    """What is wrong with a URL template, or ''; fields are plain names, no attribute access."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        return f"url_template {template!r} is not a valid template ({exc})"
+    unknown = [name for name in names if name not in TEMPLATE_FIELDS]
+    if unknown:
+        allowed = ", ".join("{" + name + "}" for name in TEMPLATE_FIELDS)
+        return f"url_template {template!r} uses unknown field(s) {', '.join(unknown)}; allowed: {allowed}"
+    return ""
+
+
+def _padded(value: str) -> str:
+    """An RFC 4151 date (YYYY, YYYY-MM or YYYY-MM-DD) as a full ISO date."""
+    return (value + "-01-01")[:10] if len(value) == 4 else (value + "-01")[:10]
+
+
+def _is_date(value: str) -> bool:
+    try:
+        datetime.fromisoformat(_padded(value))
+    except ValueError:
+        return False
+    return True
 
 
 class ConfigError(Exception):
@@ -69,13 +100,11 @@ class SiteConfig:
             problems.append("ttl_minutes must not be negative")
         if not self.title.strip():
             problems.append("title must not be empty")
-        try:
-            self.url_template.format(base_url="", section="", id="", year="", month="")
-        except (KeyError, IndexError, ValueError) as exc:
-            problems.append(
-                f"url_template {self.url_template!r} uses an unknown field ({exc}); "
-                "allowed: {base_url}, {section}, {id}, {year}, {month}"
-            )
+        template_problem = _template_problem(self.url_template)
+        if template_problem:
+            problems.append(template_problem)
+        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", self.id_date) or not _is_date(self.id_date):
+            problems.append(f"id_date must be a date like 2026-01-01 (RFC 4151), not {self.id_date!r}")
         if problems:
             raise ConfigError("; ".join(problems))
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
@@ -92,8 +121,23 @@ class SiteConfig:
         return self.sections.get(slug) or slug.replace("-", " ").title()
 
     def with_overrides(self, **overrides: Any) -> SiteConfig:
-        """A copy with the given settings replaced; None values are ignored."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        """A copy with the given settings replaced; None values are ignored.
+
+        Settings derived from base_url (feeds_url, id_authority) follow a new base_url unless
+        they were set explicitly.
+        """
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        if "base_url" in changes:
+            if self.feeds_url == f"{self.base_url}/feeds" and "feeds_url" not in changes:
+                changes["feeds_url"] = ""
+            if self.id_authority == (urlsplit(self.base_url).hostname or "localhost"):
+                changes.setdefault("id_authority", "")
+        return replace(self, **changes)
+
+    @property
+    def id_start(self) -> datetime:
+        """id_date as a moment (the date of an empty feed, which has no newest item)."""
+        return datetime.fromisoformat(f"{_padded(self.id_date)}T00:00:00+00:00")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], origin: str = "config") -> SiteConfig:
@@ -127,7 +171,10 @@ class SiteConfig:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from None
-        return cls.from_mapping(data.get("site", data), origin=str(path))
+        site = data.get("site", data)
+        if not isinstance(site, dict):
+            raise ConfigError(f"{path}: [site] must be a table of settings")
+        return cls.from_mapping(site, origin=str(path))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> SiteConfig:

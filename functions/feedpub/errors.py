@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from feedpub.text import strip_illegal
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -11,6 +13,11 @@ class Problem:
 
     field: str
     message: str
+
+    def __post_init__(self) -> None:
+        # Field names and quoted values come from the article itself; keep reports encodable.
+        object.__setattr__(self, "field", strip_illegal(self.field))
+        object.__setattr__(self, "message", strip_illegal(self.message))
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"

@@ -79,11 +79,16 @@ def section_feed(config: SiteConfig, section: str, section_title: str | None = N
     )  # fmt: skip
 
 
-def feed_specs(config: SiteConfig, articles: Iterable[Article]) -> list[FeedSpec]:
-    """The site feed set and one per section that any article names, sections sorted by slug."""
+def feed_specs(config: SiteConfig, articles: Iterable[Article], now: datetime) -> list[FeedSpec]:
+    """The site feed set and one per section with a listed article, sections sorted by slug.
+
+    A section whose only articles are drafts or embargoed gets no feed yet: its name would
+    give the unpublished story away.
+    """
     titles: dict[str, str] = {}
     for article in articles:
-        titles.setdefault(article.section, article.section_title)
+        if article.is_listed(now):
+            titles.setdefault(article.section, article.section_title)
     return [site_feed(config)] + [section_feed(config, s, titles[s]) for s in sorted(titles)]
 
 

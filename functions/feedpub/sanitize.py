@@ -56,7 +56,10 @@ def sanitize_html(html: str, base_url: str) -> str:
 
     def absolutize(tag: str, attribute: str, value: str) -> str | None:
         if attribute in URL_ATTRIBUTES:
-            return urljoin(base_url, value.strip())
+            try:
+                return urljoin(base_url, value.strip())
+            except ValueError:  # e.g. an unbalanced '[' in the host: drop the attribute
+                return None
         return value
 
     cleaned: str = nh3.clean(
@@ -69,7 +72,8 @@ def sanitize_html(html: str, base_url: str) -> str:
         link_rel="noopener",
         strip_comments=True,
     )
-    return cleaned.strip()
+    # Character references (&#1;, &#x202E;) are decoded by the sanitizer, so clean its output too.
+    return strip_illegal(cleaned).strip()
 
 
 def html_to_text(html: str) -> str:
@@ -89,4 +93,7 @@ def first_paragraph_text(html: str) -> str:
         text = clean_text(paragraph.text_content())
         if text:
             return text
-    return clean_text(root.text_content())
+    # No paragraph: the blocks' texts, kept apart so that <h2>Storm</h2><h3>warning</h3> reads
+    # "Storm warning".
+    parts = [root.text or ""] + [child.text_content() + " " + (child.tail or "") for child in root]
+    return clean_text(" ".join(parts))

@@ -53,4 +53,4 @@ def render_feed_sets(
 
 def render_site(articles: list[Article], config: SiteConfig, now: datetime) -> list[RenderedFile]:
     """All feeds of the site: whole-site and per-section, in every format."""
-    return render_feed_sets(feed_specs(config, articles), articles, config, now)
+    return render_feed_sets(feed_specs(config, articles, now), articles, config, now)

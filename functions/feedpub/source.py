@@ -16,6 +16,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from feedpub.errors import ArticleError, Problem
+from feedpub.text import strip_illegal
 
 MAX_ARTICLE_BYTES = 2 * 1024 * 1024
 """Largest article object accepted; a long read is ~100 KB, so this only stops accidents."""
@@ -73,6 +74,11 @@ class _BoundedLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict | set):
+                raise yaml.MarkedYAMLError(
+                    problem="field names must be plain text, not lists or mappings",
+                    problem_mark=key_node.start_mark,
+                )
             if isinstance(key, str) and key in seen:
                 raise yaml.MarkedYAMLError(
                     problem=f"the key {key!r} appears twice; keep one",
@@ -88,24 +94,32 @@ class _BoundedYAMLHandler(YAMLHandler):
 
 
 def decode_text(path: str, data: bytes) -> str:
-    """Bytes to text: UTF-8 (a BOM is fine), or UTF-16 when it says so with a BOM."""
-    if not data.strip():
+    """Bytes to text: UTF-8 (a BOM is fine), or UTF-16 when it says so with a BOM.
+
+    Line ends become \n, and characters XML forbids are removed here, once, so that neither the
+    YAML reader nor a feed ever sees them.
+    """
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():
         raise ArticleError(path, [Problem("file", "the file is empty; write the article into it")])
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            return _normalize(data.decode("utf-16"))
         except UnicodeDecodeError:
             raise ArticleError(
                 path, [Problem("file", "the file says it is UTF-16 but is not; save it as UTF-8")]
             ) from None
     try:
-        return data.decode("utf-8-sig")
+        return _normalize(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         kind = "binary data, not text" if data.count(b"\x00") > 8 else "not valid UTF-8"
         raise ArticleError(
             path,
             [Problem("file", f"the file is {kind} (byte {exc.start}); save the article as UTF-8")],
         ) from None
+
+
+def _normalize(text: str) -> str:
+    return strip_illegal(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _json_object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def feed_updated(items: list[Article], config: SiteConfig) -> datetime:
     """The feed's own timestamp: its newest item's, so unchanged items mean unchanged bytes."""
     if items:
         return max(item.modified for item in items)
-    return datetime.fromisoformat(f"{config.id_date}T00:00:00+00:00")
+    return config.id_start
 
 
 def render_feed_set(spec: FeedSpec, items: list[Article], config: SiteConfig) -> list[RenderedFile]:
