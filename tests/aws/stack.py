@@ -662,7 +662,7 @@ class _Applier:
             api["AbortIncompleteMultipartUpload"] = dict(rule["AbortIncompleteMultipartUpload"])
         expiration: dict[str, Any] = {}
         if "ExpirationInDays" in rule:
-            expiration["Days"] = rule["ExpirationInDays"]
+            expiration["Days"] = int(rule["ExpirationInDays"])  # a Ref to a Number parameter is a string
         if "ExpiredObjectDeleteMarker" in rule:
             expiration["ExpiredObjectDeleteMarker"] = rule["ExpiredObjectDeleteMarker"]
         if expiration:

@@ -161,6 +161,7 @@ def test_ingest_function_policy_is_exact(
     stack, recorder = deployed
     use_function_environment(monkeypatch, stack, "IngestFunction")
     from handlers.ingest import handler
+
     s3 = boto3.client("s3", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
     bucket, queue = stack.articles_bucket, stack.ingest_queue_url
@@ -186,6 +187,7 @@ def test_publish_function_policy_is_exact(
     use_function_environment(monkeypatch, stack, "IngestFunction")
     from handlers.ingest import handler as ingest
     from handlers.scheduled import handler as scheduled
+
     s3 = boto3.client("s3", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
     s3.put_object(Bucket=stack.articles_bucket, Key="articles/world/a.md", Body=article("A").encode())
@@ -206,3 +208,52 @@ def test_publish_function_policy_is_exact(
     assert result["written"] == ["feeds/rss.xml"]
     check(stack, recorder, "PublishFunction")
     assert os.environ["TABLE_NAME"] == stack.table_name
+
+
+def cloudfront_log(path: str, when: datetime) -> bytes:
+    from feedpub.views.logs import gzip_text
+
+    fields = "date time cs-method cs-uri-stem sc-status cs(User-Agent) cs-uri-query"
+    agent = "Mozilla/5.0%20(X11;%20Linux%20x86_64)%20AppleWebKit/537.36%20Chrome/130.0%20Safari/537.36"
+    line = "\t".join([when.strftime("%Y-%m-%d"), when.strftime("%H:%M:%S"), "GET", path, "200", agent, "-"])
+    return gzip_text(f"#Version: 1.0\n#Fields: {fields}\n{line}\n{line}\n")
+
+
+def test_views_and_most_viewed_policies_are_exact(
+    deployed: tuple[Stack, Recorder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack, recorder = deployed
+    use_function_environment(monkeypatch, stack, "IngestFunction")
+    from handlers.ingest import handler as ingest
+    from handlers.most_viewed import handler as most_viewed
+    from handlers.views import handler as views
+
+    s3 = boto3.client("s3", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    s3.put_object(Bucket=stack.articles_bucket, Key="articles/world/a.md", Body=article("A").encode())
+    ingest({"Records": sqs_records(sqs, stack.ingest_queue_url)}, LambdaContext())
+
+    recorder.calls.clear()
+    use_function_environment(monkeypatch, stack, "ViewsFunction")
+    logs_bucket, logs_queue = stack.physical_ids["LogsBucket"], stack.physical_ids["LogsQueue"]
+    now = datetime.now(UTC)
+    s3.put_object(
+        Bucket=logs_bucket, Key="pages/E2EXAMPLE.2026-11-26-12.abcd.gz", Body=cloudfront_log("/world/a", now)
+    )
+    records = sqs_records(sqs, logs_queue)
+    assert records, "the logs bucket notifies the logs queue"
+    assert views({"Records": records}, LambdaContext(function_name="ViewsFunction")) == {
+        "batchItemFailures": []
+    }
+    check(stack, recorder, "ViewsFunction")
+
+    recorder.calls.clear()
+    use_function_environment(monkeypatch, stack, "MostViewedFunction")
+    event = {"version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",
+             "account": stack.account_id, "time": now.isoformat(), "region": REGION, "resources": [],
+             "detail": {}}  # fmt: skip
+    result = most_viewed(event, LambdaContext(function_name="MostViewedFunction"))
+    assert "feeds/most-viewed.json" in result["written"]
+    feed = json.loads(s3.get_object(Bucket=stack.site_bucket, Key="feeds/most-viewed.json")["Body"].read())
+    assert [(item["title"], item["_feedpub"]["views"]) for item in feed["items"]] == [("A", 2)]
+    check(stack, recorder, "MostViewedFunction")

@@ -35,7 +35,7 @@ from tests.aws.stack import (
 EVENTS = ROOT / "events"
 TEST_EVENTS = ROOT / "tests" / "events"
 SAM = ROOT / ".tools" / "sam" / "bin" / "sam"
-FUNCTIONS = ("IngestFunction", "PublishFunction")
+FUNCTIONS = ("IngestFunction", "PublishFunction", "ViewsFunction", "MostViewedFunction")
 SAM_MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
@@ -113,6 +113,19 @@ def test_translated_template_has_the_expected_resources(resources: dict[str, Any
         "PublishFunctionRole": "AWS::IAM::Role",
         "PublishFunctionPublishSchedule": "AWS::Events::Rule",
         "PublishFunctionPublishSchedulePermission": "AWS::Lambda::Permission",
+        "LogsBucket": "AWS::S3::Bucket",
+        "LogsBucketPolicy": "AWS::S3::BucketPolicy",
+        "LogsQueue": "AWS::SQS::Queue",
+        "LogsDeadLetterQueue": "AWS::SQS::Queue",
+        "LogsQueuePolicy": "AWS::SQS::QueuePolicy",
+        "ViewsFunction": "AWS::Lambda::Function",
+        "ViewsFunctionRole": "AWS::IAM::Role",
+        "ViewsFunctionNewLogs": "AWS::Lambda::EventSourceMapping",
+        "MostViewedFunction": "AWS::Lambda::Function",
+        "MostViewedFunctionRole": "AWS::IAM::Role",
+        "MostViewedFunctionRankSchedule": "AWS::Events::Rule",
+        "MostViewedFunctionRankSchedulePermission": "AWS::Lambda::Permission",
+        "LogsDeadLetterAlarm": "AWS::CloudWatch::Alarm",
         "AlarmTopic": "AWS::SNS::Topic",
         "AlarmEmailSubscription": "AWS::SNS::Subscription",
         "IngestDeadLetterAlarm": "AWS::CloudWatch::Alarm",
@@ -133,6 +146,10 @@ def test_parameters_and_their_defaults(cfn: dict[str, Any]) -> None:
         "ItemsPerFeed": 50,
         "FeedCacheControl": "public, max-age=60, stale-while-revalidate=300",
         "PublishSchedule": "rate(5 minutes)",
+        "MostViewedSchedule": "rate(5 minutes)",
+        "MostViewedItems": 10,
+        "MostViewedHours": 24,
+        "AccessLogRetentionDays": 30,
         "LogLevel": "INFO",
         "AlarmEmail": "",
     }
@@ -326,7 +343,10 @@ def test_functions_share_runtime_settings_and_environment(resources: dict[str, A
     assert properties["MemorySize"] == 512
     assert properties["Timeout"] == 60
     assert properties["TracingConfig"] == {"Mode": "Active"}
-    assert "ReservedConcurrentExecutions" not in properties
+    if function == "MostViewedFunction":
+        assert properties["ReservedConcurrentExecutions"] == 1
+    else:
+        assert "ReservedConcurrentExecutions" not in properties
     variables = properties["Environment"]["Variables"]
     assert variables == {
         "ARTICLES_BUCKET": {"Ref": "ArticlesBucket"},
@@ -339,6 +359,8 @@ def test_functions_share_runtime_settings_and_environment(resources: dict[str, A
         "FEEDPUB_URL_TEMPLATE": {"Ref": "UrlTemplate"},
         "FEEDPUB_ITEMS_PER_FEED": {"Ref": "ItemsPerFeed"},
         "FEEDPUB_CACHE_CONTROL": {"Ref": "FeedCacheControl"},
+        "FEEDPUB_MOST_VIEWED_ITEMS": {"Ref": "MostViewedItems"},
+        "FEEDPUB_MOST_VIEWED_HOURS": {"Ref": "MostViewedHours"},
         "FEEDPUB_FEEDS_URL": {"Fn::Sub": "${SiteBaseUrl}/feeds"},
         "LOCK_SECONDS": "90",
         "POWERTOOLS_SERVICE_NAME": "feedpub",
@@ -351,7 +373,12 @@ def test_functions_share_runtime_settings_and_environment(resources: dict[str, A
 
 @pytest.mark.parametrize(
     ("function", "module"),
-    [("IngestFunction", "handlers/ingest.py"), ("PublishFunction", "handlers/scheduled.py")],
+    [
+        ("IngestFunction", "handlers/ingest.py"),
+        ("PublishFunction", "handlers/scheduled.py"),
+        ("ViewsFunction", "handlers/views.py"),
+        ("MostViewedFunction", "handlers/most_viewed.py"),
+    ],
 )
 def test_handlers_point_at_code_that_exists(resources: dict[str, Any], function: str, module: str) -> None:
     handler = props(resources, function)["Handler"]
@@ -385,7 +412,7 @@ def wildcard_actions(statement: dict[str, Any]) -> list[str]:
 
 def test_no_iam_statement_grants_wildcard_actions_or_resources(resources: dict[str, Any]) -> None:
     roles = {k: v for k, v in resources.items() if v["Type"] == "AWS::IAM::Role"}
-    assert set(roles) == {"IngestFunctionRole", "PublishFunctionRole"}
+    assert set(roles) == {f"{f}Role" for f in FUNCTIONS}
     assert not [
         k for k, v in resources.items() if v["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
     ]
@@ -480,6 +507,7 @@ def test_outputs(cfn: dict[str, Any]) -> None:
     assert set(outputs) == {
         "ArticlesBucketName", "SiteBucketName", "TableName", "IngestQueueUrl", "IngestDeadLetterQueueUrl",
         "DistributionDomainName", "SiteFeedRssUrl", "SiteFeedAtomUrl", "SiteFeedJsonUrl", "UploadCommand",
+        "LogsBucketName", "LogsDeadLetterQueueUrl", "MostViewedFeedUrl",
     }  # fmt: skip
     assert outputs["SiteFeedRssUrl"] == {"Fn::Sub": "https://${SiteDistribution.DomainName}/feeds/rss.xml"}
     assert outputs["SiteFeedAtomUrl"] == {"Fn::Sub": "https://${SiteDistribution.DomainName}/feeds/atom.xml"}
@@ -541,7 +569,12 @@ def test_every_resource_moto_cannot_create_is_recorded_and_recreated(stack: Stac
         assert entry.reason, entry
     not_applied = {e.logical_id for e in stack.stripped if not e.applied}
     # No e-mail given; both bucket policies are all conditional statements moto cannot evaluate.
-    assert not_applied <= {"AlarmEmailSubscription", "ArticlesBucketPolicy", "SiteBucketPolicy"}
+    assert not_applied <= {
+        "AlarmEmailSubscription",
+        "ArticlesBucketPolicy",
+        "SiteBucketPolicy",
+        "LogsBucketPolicy",
+    }
     alarms = boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
     dlq_alarm = next(a for a in alarms if a["AlarmName"].endswith("IngestDeadLetterAlarm"))
     assert dlq_alarm["Dimensions"] == [{"Name": "QueueName", "Value": stack.dlq_url.rsplit("/", 1)[1]}]
