@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from feedpub.aws.index_table import SITE_FEED, ArticleIndex
 from feedpub.aws.site_bucket import SiteBucket
-from feedpub.aws.views_table import PageTarget, ViewCounts, window_partitions
+from feedpub.aws.views_table import ViewCounts, window_partitions
 from feedpub.config import SiteConfig
 from feedpub.feeds import FeedSpec, section_feed, site_feed
 from feedpub.publish import SECTION_PREFIX
@@ -45,22 +44,15 @@ def count_log(name: str, data: bytes, counts: ViewCounts) -> CountResult:
     stats = LogReadStats()
     per_path = tally(parse_log(decompress(data), stats))
     targets = counts.resolve_paths(path for path, _ in per_path)
-    views: Counter[tuple[PageTarget, str]] = Counter()
-    unknown = 0
-    for (path, hour), n in per_path.items():
-        target = targets.get(path)
-        if target is None:
-            unknown += n
-        else:
-            views[(target, hour)] += n
+    known = sum(n for (path, _), n in per_path.items() if path in targets)
     result = CountResult(
         requests=stats.lines,
-        views=sum(views.values()),
-        unknown_paths=unknown,
+        views=known,
+        unknown_paths=sum(per_path.values()) - known,
         malformed=stats.malformed,
         samples=stats.samples,
     )
-    result.chunks_applied = counts.record(log_id(name, data), views)
+    result.chunks_applied = counts.record(log_id(name, data), per_path, targets)
     return result
 
 

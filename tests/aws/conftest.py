@@ -267,3 +267,310 @@ def s3_event(
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+# -- Helpers for the ordering, fault-injection and concurrency tests ----------------------------
+
+
+def sqs_record(message: dict[str, Any] | str, message_id: str = "") -> dict[str, Any]:
+    """A notification (or any raw body text) as the SQS record Lambda hands the ingest handler."""
+    import hashlib
+    import uuid
+
+    body = message if isinstance(message, str) else json.dumps(message)
+    message_id = message_id or str(uuid.uuid4())
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"handle-{message_id}",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795695407550"},
+        "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:ingest",
+        "awsRegion": REGION,
+    }
+
+
+def scheduled_publish() -> dict[str, Any]:
+    """Run the scheduled publish function once, as EventBridge does."""
+    from handlers.scheduled import handler
+
+    event = {
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-26T12:00:00Z",
+        "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:123456789012:rule/feedpub-PublishSchedule"],
+        "detail": {},
+    }
+    return dict(handler(event, LambdaContext(function_name="PublishFunction")))
+
+
+def expected_feeds(pipeline: Pipeline, now: datetime | None = None) -> dict[str, list[tuple[str, str]]]:
+    """What every feed should list, from the articles bucket alone (the source of truth).
+
+    Lists the bucket, parses each article as the pipeline does and keeps the listed ones (not
+    drafts, not embargoed at `now`), grouped into the site feed (`feeds/feed.json`) and each
+    section's (`feeds/<section>/feed.json`), newest first, as (id, title). Where two objects claim
+    one id, the id's owner in the index keeps it (the other is rejected with a report).
+    """
+    from feedpub.article import Article, is_article_key, parse_article, utc_now
+    from feedpub.errors import ArticleError
+
+    now = now or utc_now()
+    by_id: dict[str, list[Article]] = {}
+    for page in pipeline.s3.get_paginator("list_objects_v2").paginate(
+        Bucket=ARTICLES_BUCKET, Prefix="articles/"
+    ):
+        for item in page.get("Contents", []):
+            key = item["Key"]
+            if not is_article_key(key):
+                continue
+            data = pipeline.s3.get_object(Bucket=ARTICLES_BUCKET, Key=key)["Body"].read()
+            try:
+                parsed = parse_article(key, data, pipeline.config)
+            except ArticleError:
+                continue
+            by_id.setdefault(parsed.id, []).append(parsed)
+    listed: list[Article] = []
+    for article_id, claims in by_id.items():
+        if len(claims) > 1:
+            owner = pipeline.index.owner_of(article_id)
+            claims = [claim for claim in claims if claim.key == owner]
+            assert claims, f"{article_id!r} is claimed by several objects but owned by none of them"
+        if claims[0].is_listed(now):
+            listed.append(claims[0])
+    listed.sort(key=lambda a: a.sort_key(), reverse=True)
+    limit = pipeline.config.items_per_feed
+    feeds = {"feeds/feed.json": [(a.id, a.title) for a in listed[:limit]]}
+    for section in sorted({a.section for a in listed}):
+        feeds[f"feeds/{section}/feed.json"] = [(a.id, a.title) for a in listed if a.section == section][
+            :limit
+        ]
+    return feeds
+
+
+def published_feeds(pipeline: Pipeline) -> dict[str, list[tuple[str, str]]]:
+    """Every JSON feed in the site bucket as (id, title) items, in feed order."""
+    feeds: dict[str, list[tuple[str, str]]] = {}
+    for page in pipeline.s3.get_paginator("list_objects_v2").paginate(Bucket=SITE_BUCKET, Prefix="feeds/"):
+        for item in page.get("Contents", []):
+            if item["Key"].endswith("/feed.json"):
+                feed = pipeline.feed(item["Key"])
+                feeds[item["Key"]] = [(i["id"].rsplit("/", 1)[-1], i["title"]) for i in feed["items"]]
+    return feeds
+
+
+def assert_converged(pipeline: Pipeline, now: datetime | None = None) -> None:
+    """The published feeds list exactly what the articles bucket holds: no article missing, none
+    extra or stale (titles are compared too), no duplicates; a section left empty has an empty feed
+    (or none, if it never had a listed article)."""
+    expected = expected_feeds(pipeline, now)
+    published = published_feeds(pipeline)
+    for key, items in published.items():
+        ids = [article_id for article_id, _ in items]
+        assert len(ids) == len(set(ids)), f"{key} lists an item twice: {ids}"
+        assert items == expected.get(key, []), f"{key} does not match the bucket"
+    missing = {key: items for key, items in expected.items() if items and key not in published}
+    assert not missing, f"feeds never published: {missing}"
+
+
+# -- Most viewed: the access-logs bucket, its queue, and the views and most-viewed functions -----
+
+LOGS_BUCKET = "feedpub-test-logs"
+LOGS_QUEUE = "views"
+
+
+def create_logs_resources(s3: Any, sqs: Any) -> str:
+    """The bucket CloudFront writes standard logs to and the queue its notifications go to (new
+    `.gz` objects only), as create_resources does for articles; returns the queue URL."""
+    s3.create_bucket(Bucket=LOGS_BUCKET)
+    dlq = sqs.create_queue(QueueName=f"{LOGS_QUEUE}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(
+        QueueName=LOGS_QUEUE,
+        Attributes={
+            "VisibilityTimeout": "360",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
+        },
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    s3.put_bucket_notification_configuration(
+        Bucket=LOGS_BUCKET,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".gz"}]}},
+                }
+            ]
+        },
+    )
+    return str(queue)
+
+
+def receive_records(sqs: Any, queue_url: str, queue_name: str) -> list[dict[str, Any]]:
+    """Every message moto queued so far on a queue, as Lambda's SQS event records."""
+    records: list[dict[str, Any]] = []
+    while True:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return records
+        for message in messages:
+            records.append(
+                {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "md5OfBody": message["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{queue_name}",
+                    "awsRegion": REGION,
+                }
+            )
+
+
+def most_viewed_event() -> dict[str, Any]:
+    """The EventBridge schedule's event for the most-viewed function."""
+    return {
+        "version": "0",
+        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-26T14:30:00Z",
+        "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:123456789012:rule/feedpub-MostViewedSchedule"],
+        "detail": {},
+    }
+
+
+@dataclass
+class ViewsPipeline:
+    """The `pipeline` account plus the logs bucket and queue, and drivers for the views function
+    (S3 -> SQS -> handlers.views) and the scheduled most-viewed function (handlers.most_viewed)."""
+
+    pipeline: Pipeline
+    logs_queue_url: str
+    handled: list[dict[str, Any]] = field(default_factory=list)
+
+    def put_log(self, key: str, data: bytes) -> None:
+        """CloudFront delivering a log file."""
+        self.pipeline.s3.put_object(Bucket=LOGS_BUCKET, Key=key, Body=data)
+
+    def receive(self) -> list[dict[str, Any]]:
+        """Every message moto queued for the logs so far (the s3:TestEvent included)."""
+        return receive_records(self.pipeline.sqs, self.logs_queue_url, LOGS_QUEUE)
+
+    def invoke(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run the views handler on the records, in batches of 10 as the event source mapping does."""
+        from handlers.views import handler
+
+        failures: list[dict[str, str]] = []
+        for start in range(0, len(records), 10):
+            response = handler(
+                {"Records": records[start : start + 10]}, LambdaContext(function_name="ViewsFunction")
+            )
+            failures.extend(response["batchItemFailures"])
+            self.handled.append(dict(response))
+        return {"batchItemFailures": failures}
+
+    def deliver(self) -> dict[str, Any]:
+        """Receive every queued log notification and hand it to the views handler."""
+        return self.invoke(self.receive())
+
+    def publish(self, now: datetime) -> dict[str, Any]:
+        """Run the scheduled most-viewed function once, its clock reading `now`."""
+        from unittest import mock
+
+        import handlers.most_viewed
+
+        with mock.patch.object(handlers.most_viewed, "utc_now", lambda: now):
+            return dict(
+                handlers.most_viewed.handler(
+                    most_viewed_event(), LambdaContext(function_name="MostViewedFunction")
+                )
+            )
+
+    def body(self, key: str) -> bytes:
+        return bytes(self.pipeline.site_object(key)["Body"].read())
+
+    def feed(self, key: str = "feeds/most-viewed.json") -> dict[str, Any]:
+        return dict(json.loads(self.body(key)))
+
+
+def snapshot_tables_once_per_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make moto's TransactWriteItems take its rollback snapshot of a table once per call.
+
+    moto deep-copies the whole table once per *action*, all before applying any of them, so the
+    copies are identical and only the last is kept; with 100-action transactions on a table of a
+    few thousand items that is most of a test's time. Copying once per call keeps moto's behaviour
+    (the same snapshot, the same rollback) and makes counting a day of traffic fast enough to test.
+    """
+    import copy
+    import types
+
+    from moto.dynamodb import models
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        snapshots: dict[int, tuple[Any, Any]] = {}
+
+        def deepcopy(obj: Any, memo: Any = None) -> Any:
+            if not isinstance(obj, models.Table):
+                return copy.deepcopy(obj, memo)
+            if id(obj) not in snapshots:
+                snapshots[id(obj)] = (obj, copy.deepcopy(obj, memo))
+            return snapshots[id(obj)][1]
+
+        saved = models.copy
+        models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
+        try:
+            original(self, transact_items)
+        finally:
+            models.copy = saved
+
+    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)
+
+
+@pytest.fixture
+def views_pipeline(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> ViewsPipeline:
+    """`pipeline` with the access-logs bucket and queue."""
+    snapshot_tables_once_per_transaction(monkeypatch)
+    return ViewsPipeline(pipeline, create_logs_resources(pipeline.s3, pipeline.sqs))
+
+
+@pytest.fixture(scope="class")
+def class_views_pipeline() -> Iterator[ViewsPipeline]:
+    """`views_pipeline` shared by the tests of one class, for a world that is costly to build; set up
+    exactly as the `pipeline` fixture does (class scope: torn down before any other test runs)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, value in {**aws_environment(), **SITE_ENV}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("ARTICLES_BUCKET", ARTICLES_BUCKET)
+        monkeypatch.setenv("SITE_BUCKET", SITE_BUCKET)
+        monkeypatch.setenv("TABLE_NAME", TABLE)
+        snapshot_tables_once_per_transaction(monkeypatch)
+        with mock_aws():
+            clients.client.cache_clear()
+            runtime.cache_clear()
+            s3 = boto3.client("s3", region_name=REGION)
+            sqs = boto3.client("sqs", region_name=REGION)
+            dynamodb = boto3.client("dynamodb", region_name=REGION)
+            queue = create_resources(s3, sqs, dynamodb)
+            pipeline = Pipeline(s3, sqs, dynamodb, queue, SiteConfig.from_env(os.environ))
+            yield ViewsPipeline(pipeline, create_logs_resources(s3, sqs))
+        clients.client.cache_clear()
+        runtime.cache_clear()

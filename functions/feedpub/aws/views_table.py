@@ -22,8 +22,8 @@ from typing import Any
 
 from feedpub.aws.clients import client, error_code
 
-CHUNK = 99  # a transaction takes 100 actions: the counts and the chunk's marker
-HOUR_TTL = timedelta(days=9)
+CHUNK_ENTRIES = 49  # each (path, hour) adds up to 2 updates; with the marker, <= 100 actions
+HOUR_TTL = timedelta(days=33)  # longer than the longest window (744 h), whose edges read hours
 DAY_TTL = timedelta(days=40)
 MARKER_TTL = timedelta(days=30)
 STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "MOSTVIEWED"}}
@@ -85,29 +85,39 @@ class ViewCounts:
                 request = response.get("UnprocessedKeys") or {}
         return found
 
-    def record(self, log_id: str, views: Counter[tuple[PageTarget, str]], now: float | None = None) -> int:
-        """Add a log's views (per target and hour) exactly once; returns the chunks applied now.
+    def record(
+        self,
+        log_id: str,
+        views: Counter[tuple[str, str]],
+        targets: dict[str, PageTarget],
+        now: float | None = None,
+    ) -> int:
+        """Add a log's views (per page path and hour) exactly once; returns the chunks applied now.
 
-        The chunking is a pure function of the counts, so a second delivery of the same log
-        meets the same markers and adds nothing.
+        Chunks are cut from the log's own tally, sorted, so they depend only on the file: a
+        second delivery meets the same chunk markers and adds nothing, even if more paths
+        resolve to articles by then.
         """
         now = time.time() if now is None else now
-        hours: Counter[tuple[str, str, str]] = Counter()
-        days: Counter[tuple[str, str, str]] = Counter()
-        for (target, hour), n in views.items():
-            hours[(f"HOUR#{hour}", target.article_id, target.section)] += n
-            days[(f"DAY#{hour[:10]}", target.article_id, target.section)] += n
-        updates = sorted([*hours.items(), *days.items()])
-        chunks = [updates[i : i + CHUNK] for i in range(0, len(updates), CHUNK)]
+        entries = sorted(views.items())
+        chunks = [entries[i : i + CHUNK_ENTRIES] for i in range(0, len(entries), CHUNK_ENTRIES)]
         applied = 0
         for number, chunk in enumerate(chunks):
+            updates: Counter[tuple[str, str, str]] = Counter()
+            for (path, hour), n in chunk:
+                target = targets.get(path)
+                if target is not None:
+                    updates[(f"HOUR#{hour}", target.article_id, target.section)] += n
+                    updates[(f"DAY#{hour[:10]}", target.article_id, target.section)] += n
+            if not updates:
+                continue
             actions: list[dict[str, Any]] = [
                 {"Put": {"TableName": self.table,
-                         "Item": {"pk": {"S": f"LOG#{log_id}"}, "sk": {"S": f"{number}/{len(chunks)}"},
+                         "Item": {"pk": {"S": f"LOG#{log_id}"}, "sk": {"S": f"chunk#{number}"},
                                   "expires": {"N": str(int(now + MARKER_TTL.total_seconds()))}},
                          "ConditionExpression": "attribute_not_exists(pk)"}}
             ]  # fmt: skip
-            for (partition, article_id, section), n in chunk:
+            for (partition, article_id, section), n in sorted(updates.items()):
                 ttl = HOUR_TTL if partition.startswith("HOUR#") else DAY_TTL
                 actions.append(
                     {"Update": {"TableName": self.table,

@@ -34,7 +34,9 @@ BOT_MARKERS: tuple[str, ...] = (
 
 @cache
 def _pattern() -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(marker) for marker in BOT_MARKERS), re.IGNORECASE)
+    # "bot" is generic, but Cubot is a phone maker whose model names appear in real browsers' agents.
+    markers = [r"(?<!cu)bot" if m == "bot" else re.escape(m) for m in BOT_MARKERS]
+    return re.compile("|".join(markers), re.IGNORECASE)
 
 
 def is_bot(user_agent: str) -> bool:

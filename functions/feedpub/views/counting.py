@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from feedpub.views.bots import is_bot
 from feedpub.views.logs import Request
@@ -25,8 +25,8 @@ def normalize_path(path: str) -> str:
 
 
 def page_path(url: str) -> str:
-    """The path by which an article's page shows up in access logs."""
-    return normalize_path(urlsplit(url).path)
+    """The path by which an article's page shows up in access logs (decoded, as logs are read)."""
+    return normalize_path(unquote(urlsplit(url).path))
 
 
 def is_view(request: Request) -> bool:

@@ -56,15 +56,24 @@ def decompress(data: bytes) -> str:
         except UnicodeDecodeError as exc:
             raise LogFormatError(f"neither gzip nor UTF-8 text ({exc})") from None
     output = io.BytesIO()
-    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    try:
-        output.write(decompressor.decompress(data))
-        output.write(decompressor.flush())
-    except zlib.error as exc:
-        if not output.tell():
-            raise LogFormatError(f"not a readable gzip file ({exc})") from None
+    remaining = data
+    complete = True
+    while remaining:  # a gzip file may hold several members, one after another
+        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        try:
+            output.write(decompressor.decompress(remaining))
+            output.write(decompressor.flush())
+        except zlib.error as exc:
+            if not output.tell():
+                raise LogFormatError(f"not a readable gzip file ({exc})") from None
+            complete = False
+            break
+        if not decompressor.eof:
+            complete = False
+            break
+        remaining = decompressor.unused_data
     text = output.getvalue().decode("utf-8", errors="replace")
-    if not decompressor.eof:
+    if not complete:
         # Truncated: drop the partial last line rather than count half a request.
         text = text.rsplit("\n", 1)[0] if "\n" in text else ""
     return text
