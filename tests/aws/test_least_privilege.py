@@ -20,9 +20,9 @@ import pytest
 from moto import mock_aws
 
 from feedpub.aws import clients
+from feedpub.local.stack import REGION, Stack, create_stack, fake_aws_environment
 from feedpub.runtime import runtime
 from tests.aws.conftest import LambdaContext, article, s3_event
-from tests.aws.stack import REGION, Stack, create_stack, fake_aws_environment
 
 # Actions the functions get from SAM's managed policies or the event source mapping, not from
 # their own statements (SQS polling, logs, X-Ray).

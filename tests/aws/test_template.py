@@ -21,7 +21,7 @@ from cfnlint.api import lint_file
 from moto import mock_aws
 from packaging.requirements import Requirement
 
-from tests.aws.stack import (
+from feedpub.local.stack import (
     FAKE_AWS_ENV,
     ROOT,
     TEMPLATE_PATH,
@@ -105,6 +105,7 @@ def test_translated_template_has_the_expected_resources(resources: dict[str, Any
         "SiteBucket": "AWS::S3::Bucket",
         "SiteBucketPolicy": "AWS::S3::BucketPolicy",
         "SiteOriginAccessControl": "AWS::CloudFront::OriginAccessControl",
+        "FeedNegotiationFunction": "AWS::CloudFront::Function",
         "SiteDistribution": "AWS::CloudFront::Distribution",
         "IngestFunction": "AWS::Lambda::Function",
         "IngestFunctionRole": "AWS::IAM::Role",

@@ -1,6 +1,6 @@
 """template.yaml deployed into moto: the stack the AWS-facing tests run against.
 
-    from tests.aws.stack import create_stack, fake_aws_environment
+    from feedpub.local.stack import create_stack, fake_aws_environment
 
     with fake_aws_environment(), mock_aws():
         stack = create_stack()
@@ -17,7 +17,7 @@ What happens, in order:
    re-creates the stripped resources and the properties moto's models ignore through the service
    APIs (`Stack.applied`): S3 versioning / public access block / ownership / lifecycle /
    notifications, bucket and queue policies, DynamoDB point-in-time recovery, the CloudFront origin
-   access control and distribution, the alarms and the alarm e-mail subscription.
+   access control, function and distribution, the alarms and the alarm e-mail subscription.
 3. Intrinsic functions are resolved against the result: Ref and GetAtt of resources moto created
    come from moto itself (through extra stack outputs), those the helper created from the service
    APIs, parameters from the template defaults plus the overrides passed in.
@@ -27,6 +27,9 @@ Deliberate differences from a real deployment (`Stack.adjustments`):
   Docker on every message; tests receive the messages and call the handlers themselves);
 - the s3:TestEvent that S3 (and moto) send when the notification is configured is drained from the
   ingest queue;
+- the CloudFront Function is created but not published (moto has no PublishFunction), and moto's
+  CloudFront accepts the distribution's FunctionAssociations but does not keep them (the template
+  tests and tests/test_negotiation.py check them instead);
 - bucket-policy statements with a Condition are not applied: moto enforces bucket policies but
   treats any condition it cannot evaluate (aws:SecureTransport, AWS:SourceArn) as matched, so the
   TLS-only Deny would refuse every request and the CloudFront Allow would become a Deny. With this
@@ -58,11 +61,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from cfnlint.decode import cfn_yaml
-from samtranslator.public.translator import ManagedPolicyLoader
-from samtranslator.translator.transform import transform
+from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
+from samtranslator.public.translator import ManagedPolicyLoader  # type: ignore[import-untyped]
+from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE_PATH = ROOT / "template.yaml"
 FUNCTIONS_DIR = ROOT / "functions"
 REGION = "us-east-1"
@@ -85,7 +88,8 @@ UNSAFE_AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS
 # Used only when moto's CloudFormation model registry cannot be imported (it is not public API).
 _FALLBACK_UNSUPPORTED = frozenset({
     "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::CloudFront::OriginAccessControl",
-    "AWS::CloudFront::Distribution", "AWS::CloudWatch::Alarm", "AWS::SNS::Subscription",
+    "AWS::CloudFront::Distribution", "AWS::CloudFront::Function", "AWS::CloudWatch::Alarm",
+    "AWS::SNS::Subscription",
 })  # fmt: skip
 _PSEUDO_PARAMETERS = ("AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName",
                       "AWS::StackId", "AWS::URLSuffix", "AWS::NoValue", "AWS::NotificationARNs")  # fmt: skip
@@ -115,14 +119,14 @@ def fake_aws_environment() -> Iterator[None]:
 # -------------------------------------------------------------------------------------------------
 
 
-class FakeManagedPolicyLoader(ManagedPolicyLoader):
+class FakeManagedPolicyLoader(ManagedPolicyLoader):  # type: ignore[misc]
     """Answers the translator's managed-policy lookups without calling IAM."""
 
     NAMES = ("AWSLambdaBasicExecutionRole", "AWSLambdaSQSQueueExecutionRole", "AWSXrayWriteOnlyAccess",
              "AWSLambdaExecute", "AmazonS3ReadOnlyAccess", "AmazonDynamoDBReadOnlyAccess")  # fmt: skip
 
     def __init__(self) -> None:
-        super().__init__(iam_client=None)  # type: ignore[arg-type]
+        super().__init__(iam_client=None)
 
     def load(self) -> dict[str, str]:
         service_role = {"AWSLambdaBasicExecutionRole", "AWSLambdaSQSQueueExecutionRole"}
@@ -134,7 +138,8 @@ class FakeManagedPolicyLoader(ManagedPolicyLoader):
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     """The SAM template as plain JSON-like data (short-form intrinsics expanded)."""
-    return json.loads(json.dumps(cfn_yaml.load(str(path))))
+    loaded: dict[str, Any] = json.loads(json.dumps(cfn_yaml.load(str(path))))
+    return loaded
 
 
 def translate(
@@ -154,7 +159,8 @@ def translate(
             properties["CodeUri"] = code_uri
     values = {"AWS::Region": region, "AWS::Partition": "aws", **(parameters or {})}
     translated = transform(sam, values, FakeManagedPolicyLoader())
-    return json.loads(json.dumps(translated))
+    plain: dict[str, Any] = json.loads(json.dumps(translated))
+    return plain
 
 
 def references(node: Any) -> set[str]:
@@ -268,7 +274,7 @@ class Resolver:
 
     def _sub(self, value: str | list[Any]) -> str:
         if isinstance(value, str):
-            text, local = value, {}
+            text, local = value, dict[str, Any]()
         else:
             text, local = value[0], (value[1] if len(value) > 1 else {})
 
@@ -421,7 +427,7 @@ def create_stack(
     translated = translate(load_template(template_path), parameters, region)
     resources: dict[str, Any] = translated["Resources"]
 
-    s3 = session.client("s3")
+    s3: Any = session.client("s3")
     if CODE_BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
         if region == "us-east-1":
             s3.create_bucket(Bucket=CODE_BUCKET)
@@ -442,9 +448,9 @@ def create_stack(
         for logical, resource in resources.items():
             if logical in stripped:
                 continue
-            refs = references({k: v for k, v in resource.items() if k != "DependsOn"}) & set(stripped)
-            if refs:
-                reason = f"refers to {', '.join(sorted(refs))}"
+            referred = references({k: v for k, v in resource.items() if k != "DependsOn"}) & set(stripped)
+            if referred:
+                reason = f"refers to {', '.join(sorted(referred))}"
                 stripped[logical] = Stripped(logical, resource["Type"], reason)
                 changed = True
 
@@ -484,12 +490,12 @@ def create_stack(
         for key, value in cfn_template.get("Outputs", {}).items()
         if not references(value) & set(stripped)
     }
-    for key, (logical, attribute) in probes.items():
-        value = {"Ref": logical} if attribute is None else {"Fn::GetAtt": [logical, attribute]}
+    for key, (logical, probed) in probes.items():
+        value = {"Ref": logical} if probed is None else {"Fn::GetAtt": [logical, probed]}
         outputs[key] = {"Value": value}
     cfn_template["Outputs"] = outputs
 
-    cfn = session.client("cloudformation")
+    cfn: Any = session.client("cloudformation")
     declared = translated.get("Parameters", {})
     cfn.create_stack(
         StackName=name,
@@ -517,14 +523,14 @@ def create_stack(
         "AWS::StackName": name, "AWS::StackId": stack_id, "AWS::URLSuffix": "amazonaws.com",
     })  # fmt: skip
     attrs: dict[tuple[str, str], str] = {}
-    for key, (logical, attribute) in probes.items():
+    for key, (logical, probed) in probes.items():
         value = moto_outputs.get(key, "")
         if value in ("", "None") or value.startswith("<moto."):
             continue  # e.g. AWS::Lambda::Permission has no physical id; nothing refers to it
-        if attribute is None:
+        if probed is None:
             refs[logical] = value
         else:
-            attrs[(logical, attribute)] = value
+            attrs[(logical, probed)] = value
     resolver = Resolver(refs, attrs, translated.get("Conditions", {}))
 
     # 3. What moto dropped, through the service APIs.
@@ -618,7 +624,7 @@ class _Applier:
             self._table(logical, self.resolver.refs[logical], properties)
 
     def _bucket(self, logical: str, bucket: str, properties: Mapping[str, Any]) -> None:
-        s3 = self.session.client("s3")
+        s3: Any = self.session.client("s3")
         versioning = properties.get("VersioningConfiguration")
         if versioning and s3.get_bucket_versioning(Bucket=bucket).get("Status") != versioning["Status"]:
             s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": versioning["Status"]})
@@ -670,7 +676,7 @@ class _Applier:
         return api
 
     def _notifications(self, logical: str, bucket: str, notification: Mapping[str, Any]) -> None:
-        s3 = self.session.client("s3")
+        s3: Any = self.session.client("s3")
         existing = s3.get_bucket_notification_configuration(Bucket=bucket)
         if existing.get("QueueConfigurations") or existing.get("TopicConfigurations"):
             return
@@ -690,7 +696,7 @@ class _Applier:
         )
         self.applied.append(f"{logical}: notifications {[q['Events'][0] for q in queue_configurations]}")
         # S3 (and moto) announce a new configuration with an s3:TestEvent in every target queue.
-        sqs = self.session.client("sqs")
+        sqs: Any = self.session.client("sqs")
         for arn in {q["QueueArn"] for q in queue_configurations}:
             url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
             response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
@@ -704,7 +710,7 @@ class _Applier:
                     )
 
     def _queue(self, logical: str, url: str, properties: Mapping[str, Any]) -> None:
-        sqs = self.session.client("sqs")
+        sqs: Any = self.session.client("sqs")
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         wanted: dict[str, str] = {}
         if "RedrivePolicy" in properties and "RedrivePolicy" not in attributes:
@@ -719,7 +725,7 @@ class _Applier:
     def _table(self, logical: str, table: str, properties: Mapping[str, Any]) -> None:
         pitr = properties.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled")
         if pitr:
-            dynamodb = self.session.client("dynamodb")
+            dynamodb: Any = self.session.client("dynamodb")
             dynamodb.update_continuous_backups(
                 TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
             )
@@ -736,6 +742,7 @@ class _Applier:
             "AWS::S3::BucketPolicy": self._bucket_policy,
             "AWS::SQS::QueuePolicy": self._queue_policy,
             "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
+            "AWS::CloudFront::Function": self._cloudfront_function,
             "AWS::CloudFront::Distribution": self._distribution,
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::SNS::Subscription": self._subscription,
@@ -769,7 +776,7 @@ class _Applier:
         return True
 
     def _queue_policy(self, logical: str, properties: Mapping[str, Any]) -> None:
-        sqs = self.session.client("sqs")
+        sqs: Any = self.session.client("sqs")
         for url in properties["Queues"]:
             policy = json.dumps(properties["PolicyDocument"])
             sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
@@ -777,7 +784,7 @@ class _Applier:
         self.applied.append(f"{logical}: queue policy on {len(properties['Queues'])} queue(s)")
 
     def _origin_access_control(self, logical: str, properties: Mapping[str, Any]) -> None:
-        cloudfront = self.session.client("cloudfront")
+        cloudfront: Any = self.session.client("cloudfront")
         config = properties["OriginAccessControlConfig"]
         created = cloudfront.create_origin_access_control(OriginAccessControlConfig=config)
         oac_id = created["OriginAccessControl"]["Id"]
@@ -786,8 +793,27 @@ class _Applier:
         self.physical_ids[logical] = oac_id
         self.applied.append(f"{logical}: create_origin_access_control -> {oac_id}")
 
+    def _cloudfront_function(self, logical: str, properties: Mapping[str, Any]) -> None:
+        # moto has CreateFunction but no PublishFunction: AutoPublish leaves it in DEVELOPMENT.
+        cloudfront: Any = self.session.client("cloudfront")
+        config = properties["FunctionConfig"]
+        summary = cloudfront.create_function(
+            Name=properties["Name"],
+            FunctionConfig={"Comment": config.get("Comment", ""), "Runtime": config["Runtime"]},
+            FunctionCode=properties["FunctionCode"].encode(),
+        )["FunctionSummary"]
+        arn = summary["FunctionMetadata"]["FunctionARN"]
+        self.resolver.refs[logical] = arn
+        self.resolver.attrs[(logical, "FunctionARN")] = arn
+        self.resolver.attrs[(logical, "FunctionMetadata.FunctionARN")] = arn
+        self.resolver.attrs[(logical, "Stage")] = summary["FunctionMetadata"]["Stage"]
+        self.physical_ids[logical] = arn
+        self.applied.append(f"{logical}: create_function {properties['Name']}")
+        if properties.get("AutoPublish"):
+            self.adjustments.append(f"{logical}: not published (moto has no PublishFunction)")
+
     def _distribution(self, logical: str, properties: Mapping[str, Any]) -> None:
-        cloudfront = self.session.client("cloudfront")
+        cloudfront: Any = self.session.client("cloudfront")
         config = properties["DistributionConfig"]
         origins = []
         for origin in config["Origins"]:
@@ -800,6 +826,11 @@ class _Applier:
         allowed = behavior.pop("AllowedMethods", ["GET", "HEAD"])
         cached = behavior.pop("CachedMethods", ["GET", "HEAD"])
         behavior["AllowedMethods"] = {**_cfn_list(allowed), "CachedMethods": _cfn_list(cached)}
+        associations = behavior.pop("FunctionAssociations", [])
+        if associations:
+            # Accepted by moto's CreateDistribution but not kept: it always reports Quantity 0.
+            behavior["FunctionAssociations"] = _cfn_list(associations)
+            self.adjustments.append(f"{logical}: FunctionAssociations are not kept by moto's CloudFront")
         api_config: dict[str, Any] = {
             "CallerReference": f"{logical}-{self.resolver.refs['AWS::StackName']}",
             "Comment": config.get("Comment", ""),
@@ -820,7 +851,7 @@ class _Applier:
         self.applied.append(f"{logical}: create_distribution -> {created['Id']} ({created['DomainName']})")
 
     def _alarm(self, logical: str, properties: Mapping[str, Any]) -> None:
-        cloudwatch = self.session.client("cloudwatch")
+        cloudwatch: Any = self.session.client("cloudwatch")
         name = properties.get("AlarmName") or f"{self.resolver.refs['AWS::StackName']}-{logical}"
         arguments = {k: v for k, v in properties.items() if k != "AlarmName"}
         cloudwatch.put_metric_alarm(AlarmName=name, **arguments)
@@ -829,7 +860,7 @@ class _Applier:
         self.applied.append(f"{logical}: put_metric_alarm {name}")
 
     def _subscription(self, logical: str, properties: Mapping[str, Any]) -> None:
-        sns = self.session.client("sns")
+        sns: Any = self.session.client("sns")
         arn = sns.subscribe(
             TopicArn=properties["TopicArn"], Protocol=properties["Protocol"], Endpoint=properties["Endpoint"]
         )["SubscriptionArn"]
