@@ -66,6 +66,8 @@ def feedparser_problem(data: bytes) -> str | None:
 def check_feed_file(file: RenderedFile) -> list[str]:
     """Everything wrong with one rendered file, as sentences (empty when it is fine)."""
     problems: list[str] = []
+    if file.key.endswith(".html"):
+        return html_page_problems(file)
     if file.key.endswith(".xml"):
         try:
             parse_strict(file.body)
@@ -86,6 +88,23 @@ def check_feed_file(file: RenderedFile) -> list[str]:
             bozo = feedparser_problem(file.body)
             if bozo:
                 problems.append(f"{file.key}: feedparser bozo: {bozo}")
+    return problems
+
+
+def html_page_problems(file: RenderedFile) -> list[str]:
+    """The feed set's page for browsers: UTF-8 HTML with a title and the three feed links."""
+    import lxml.html
+
+    try:
+        document = lxml.html.document_fromstring(file.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return [f"{file.key}: not an HTML page: {exc}"]
+    problems = []
+    if not document.findtext(".//title"):
+        problems.append(f"{file.key}: no <title>")
+    alternates = document.xpath("//link[@rel='alternate']/@type")
+    if sorted(alternates) != ["application/atom+xml", "application/feed+json", "application/rss+xml"]:
+        problems.append(f"{file.key}: feed autodiscovery links are {alternates}")
     return problems
 
 

@@ -193,4 +193,4 @@ def test_id_date_is_validated() -> None:
 def test_empty_feed_renders_with_a_year_only_tag_date() -> None:
     config = SiteConfig(id_date="2026")
     files = render_feed_set(site_feed(config), [], config)
-    assert len(files) == 3
+    assert len(files) == 4

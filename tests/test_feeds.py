@@ -192,13 +192,14 @@ def test_render_site_file_layout(config: SiteConfig) -> None:
     articles = [make("a", "world"), make("b", "sport")]
     keys = [f.key for f in render_site(articles, config, NOW)]
     assert keys == [
-        "feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json",
-        "feeds/sport/rss.xml", "feeds/sport/atom.xml", "feeds/sport/feed.json",
-        "feeds/world/rss.xml", "feeds/world/atom.xml", "feeds/world/feed.json",
+        "feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json", "feeds/index.html",
+        "feeds/sport/rss.xml", "feeds/sport/atom.xml", "feeds/sport/feed.json", "feeds/sport/index.html",
+        "feeds/world/rss.xml", "feeds/world/atom.xml", "feeds/world/feed.json", "feeds/world/index.html",
     ]  # fmt: skip
     types = {f.key.rsplit("/", 1)[-1]: f.content_type for f in render_site(articles, config, NOW)}
     assert types == {
         "rss.xml": "application/rss+xml; charset=utf-8",
         "atom.xml": "application/atom+xml; charset=utf-8",
         "feed.json": "application/feed+json; charset=utf-8",
+        "index.html": "text/html; charset=utf-8",
     }

@@ -58,7 +58,7 @@ SET_IDS = [spec.name for spec in SPECS]
 def test_examples_render_every_feed_set() -> None:
     assert ERRORS == []
     assert [s.name for s in SPECS] == ["site", "business", "national", "sport", "world"]
-    assert len(FILES) == 3 * len(SPECS)
+    assert len(FILES) == 4 * len(SPECS)  # rss, atom, json and the HTML page
     site = SETS[0]
     assert len(site.items) == len(ARTICLES) - 2  # one draft, one embargoed
     assert sum(len(s.items) for s in SETS[1:]) == len(site.items)

@@ -116,7 +116,7 @@ def build(
         f"{len(result.written)} files written, {len(result.unchanged)} unchanged, "
         f"in {out_dir} ({elapsed:.2f} s)"
     )
-    click.echo(f"site feeds: {out_dir / 'feeds' / 'rss.xml'}, atom.xml, feed.json")
+    click.echo(f"site feeds: {out_dir / 'feeds' / 'rss.xml'}, atom.xml, feed.json; page: index.html")
     if strict and result.errors:
         sys.exit(1)
 
@@ -255,3 +255,89 @@ def views_import(logfiles: tuple[Path, ...], table: str) -> None:
     )
     if totals["failed"]:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--examples",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("examples"),
+    show_default=True,
+    help="Articles (and feedpub.toml) to start with.",
+)
+@click.option(
+    "--articles",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Another folder laid out like the bucket, uploaded too.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="The site (CloudFront stand-in); 0 picks a free port.",
+)
+@click.option("--aws-port", type=click.IntRange(0, 65535), default=4566, show_default=True,
+              help="The embedded S3/SQS/DynamoDB endpoint; 0 picks a free port.")  # fmt: skip
+def serve(examples: Path, articles: Path | None, port: int, aws_port: int) -> None:
+    """Run the whole stack locally: moto, the template's resources, the functions, and the site.
+
+    Ctrl-C stops everything. Nothing is kept between runs: each start uploads the articles again.
+    """
+    import logging
+
+    from feedpub.local.serve import start
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        site = start(examples, aws_port, port, extra_articles=articles)
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot start: {exc} (is the port taken? try --port 0 --aws-port 0)"
+        ) from None
+    click.secho(f"feedpub is up in {site.started_in:.1f} s", fg="green")
+    for name, url in site.feed_urls.items():
+        click.echo(f"  {name:<12} {url}")
+    click.echo(f"  {'AWS endpoint':<12} {site.aws_endpoint}  (articles bucket: {site.stack.articles_bucket})")
+    click.echo("\nAdd a story:")
+    click.echo(f"  feedpub upload story.md --section world      or\n  {site.upload_command()}")
+    click.echo(f"Re-rank most viewed now:  curl {site.site_url}/_local/run/MostViewedFunction")
+    click.echo("Ctrl-C stops everything.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("\nstopping…")
+    finally:
+        site.stop()
+
+
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--section", help="Section folder (default: the file's parent folder name).")
+def upload(files: tuple[Path, ...], section: str | None) -> None:
+    """Upload articles to the stack `feedpub serve` is running (checks them first)."""
+    import json
+    import os
+
+    from feedpub.build import read_article
+    from feedpub.local.serve import FAKE_CREDENTIALS, STATE_FILE
+
+    if not STATE_FILE.is_file():
+        raise click.UsageError("no local stack is running here (start `feedpub serve` in this folder)")
+    state = json.loads(STATE_FILE.read_text())
+    os.environ.update(FAKE_CREDENTIALS)
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=state["endpoint"])
+    for path in files:
+        key = f"articles/{section or path.parent.name}/{path.name}"
+        try:
+            read_article(key, path, load_config(None, Path("examples")))
+        except ArticleError as error:
+            echo_error(error)
+            click.echo("  (uploading anyway: the pipeline will write the same report beside it)")
+        s3.put_object(Bucket=state["articles_bucket"], Key=key, Body=path.read_bytes())
+        click.echo(f"uploaded {key}; watch {state['site']}/feeds/rss.xml")

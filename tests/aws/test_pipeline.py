@@ -117,5 +117,5 @@ def test_unchanged_feeds_are_not_rewritten(pipeline: Pipeline) -> None:
     pipeline.deliver()
     assert pipeline.site_object("feeds/rss.xml")["ETag"] == etag
     versions = pipeline.s3.list_objects_v2(Bucket=SITE_BUCKET, Prefix="feeds/")["KeyCount"]
-    assert versions == 6
+    assert versions == 8  # rss, atom, json and the HTML page, for the site and the section
     assert pipeline.s3.list_objects_v2(Bucket=ARTICLES_BUCKET, Prefix="reports/")["KeyCount"] == 0

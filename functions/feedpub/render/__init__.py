@@ -32,8 +32,12 @@ def feed_updated(items: list[Article], config: SiteConfig) -> datetime:
 
 
 def render_feed_set(spec: FeedSpec, items: list[Article], config: SiteConfig) -> list[RenderedFile]:
-    """RSS, Atom and JSON Feed for one feed set; `items` must already be selected and ordered."""
+    """RSS, Atom, JSON Feed and the HTML page (for browsers) of one feed set.
+
+    `items` must already be selected and ordered.
+    """
     from feedpub.render.atom import render_atom
+    from feedpub.render.html_page import HTML_TYPE, render_feed_page
     from feedpub.render.jsonfeed import render_json_feed
     from feedpub.render.rss import render_rss
 
@@ -41,4 +45,5 @@ def render_feed_set(spec: FeedSpec, items: list[Article], config: SiteConfig) ->
         RenderedFile(spec.key("rss.xml"), RSS_TYPE, render_rss(spec, items, config)),
         RenderedFile(spec.key("atom.xml"), ATOM_TYPE, render_atom(spec, items, config)),
         RenderedFile(spec.key("feed.json"), JSON_FEED_TYPE, render_json_feed(spec, items, config)),
+        RenderedFile(spec.key("index.html"), HTML_TYPE, render_feed_page(spec, items, config)),
     ]
