@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Set-up and everyday commands, runnable on a fresh machine that has only Python >= 3.11.
 
-    python3 tasks.py demo   # install, then build the example site's feeds into ./public
+    python3 tasks.py serve  # install, then run the whole stack locally (Ctrl-C stops it)
     python3 tasks.py test   # install, then ruff, mypy and the whole test suite
+    python3 tasks.py demo   # install, then just build the example feeds into ./public
 
 The first run creates .venv and installs the project with its dev tools; later runs reinstall only
 when pyproject.toml changed.
@@ -63,6 +64,11 @@ def ensure_sam_cli() -> None:
         print("! aws-sam-cli could not be installed; the sam validate test will be skipped", flush=True)
 
 
+def serve() -> None:
+    """The whole stack on this machine: moto, the template's resources, the functions, the site."""
+    run(BIN / "feedpub", "serve", *sys.argv[2:])
+
+
 def demo() -> None:
     """Build the example articles' feeds into ./public."""
     run(BIN / "feedpub", "build", "examples", "--out", "public")
@@ -76,7 +82,7 @@ def test() -> None:
     run(BIN / "python", "-m", "pytest", "-n", "auto", "-q", *sys.argv[2:])
 
 
-COMMANDS = {"demo": demo, "test": test}
+COMMANDS = {"serve": serve, "demo": demo, "test": test}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
