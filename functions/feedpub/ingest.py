@@ -66,7 +66,10 @@ class Ingestor:
             try:
                 stored = self.bucket.read(key)
             except ArticleError as error:  # too large to read
-                outcome = self._reject(error, None, previous)
+                try:
+                    outcome = self._reject(error, None, previous)
+                except ConcurrentChangeError:
+                    continue
                 if self.bucket.current_version(key) is not None:
                     return outcome
                 continue
@@ -76,7 +79,7 @@ class Ingestor:
                 else:
                     outcome = self._index(stored, previous, now)
             except ConcurrentChangeError:
-                continue
+                continue  # another invocation indexed the key meanwhile: read it all again
             current = self.bucket.current_version(key)
             expected = stored.version if stored else None
             if _same(current, expected):
@@ -86,6 +89,9 @@ class Ingestor:
     def _index(self, stored: StoredArticle, previous: SourceState | None, now: datetime) -> IngestOutcome:
         key = stored.key
         if previous and previous.version == stored.version.token and not previous.reported:
+            # A redelivery after a crash between commit and bump: count the change again so the
+            # publish that follows really publishes (unchanged bytes are still not rewritten).
+            self.index.bump(previous.feeds)
             return IngestOutcome(key, "unchanged", previous.feeds, previous.article_id)
         try:
             article = parse_article(key, stored.data, self.config)
@@ -123,7 +129,7 @@ class Ingestor:
         """Report the problems beside the article; the index (and so the feeds) stay as they were."""
         self.bucket.write_report(error, stored.version if stored else None)
         if not (previous and previous.reported):
-            self.index.mark_reported(error.path, True)
+            self.index.mark_reported(error.path, previous)
         if stored is not None:
             self.bucket.tag_status(stored, "rejected")
         return IngestOutcome(error.path, "rejected", set(), problems=error.problems)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from feedpub.aws.index_table import SITE_FEED, ArticleIndex, PublishState
+from feedpub.aws.index_table import SITE_FEED, ArticleIndex, LockLostError, PublishState
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
 from feedpub.feeds import FeedSpec, section_feed, site_feed
@@ -62,18 +62,22 @@ class Publisher:
         config: SiteConfig,
         lock_seconds: float = 90.0,
         clock: Callable[[], float] = time.time,
+        budget_seconds: float | None = None,
     ) -> None:
         self.index = index
         self.site = site
         self.config = config
         self.lock_seconds = lock_seconds
         self.clock = clock
+        self.budget_seconds = lock_seconds / 3 if budget_seconds is None else budget_seconds
+        """How long one call keeps publishing rounds under sustained ingest before handing over."""
 
     def publish(self, now: datetime, force: Iterable[str] = ()) -> PublishResult:
         """Publish every feed that changed, plus `force` (e.g. all feeds, to release embargoes)."""
         result = PublishResult()
         owner = uuid.uuid4().hex
         forced = set(force)
+        started = self.clock()
         while True:
             state = self.index.acquire(owner, self.clock(), self.lock_seconds)
             if state is None:
@@ -83,10 +87,16 @@ class Publisher:
                 while dirty := state.dirty() | forced:
                     forced = set()
                     state = self._publish_feeds(sorted(dirty), state, now, owner, result)
+                    if self.clock() - started > self.budget_seconds:
+                        break  # hand over: the next ingest or scheduled run publishes the rest
+            except LockLostError:
+                result.deferred = True
+                return result
             except BaseException:
                 self.index.release(owner)
                 raise
-            if not self.index.release(owner).dirty():
+            if not self.index.release(owner).dirty() or self.clock() - started > self.budget_seconds:
+                result.deferred = result.deferred or bool(state.dirty())
                 return result
 
     def _publish_feeds(
@@ -108,7 +118,7 @@ class Publisher:
                 result.written.append(file.key)
             done[feed] = max(seen, state.done.get(feed, 0))
             result.published.add(feed)
-        return self.index.checkpoint(owner, done, hashes)
+        return self.index.checkpoint(owner, done, hashes, self.clock(), self.lock_seconds)
 
     def known_feeds(self) -> set[str]:
         """Every feed the index has counted a change for (the site and each section seen)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-RETRIES = {"mode": "standard", "max_attempts": 5}
+RETRIES = {"mode": "standard", "total_max_attempts": 5}
+"""Five attempts in all (botocore's `max_attempts` would count retries only)."""
 
 
 @cache
@@ -16,7 +17,7 @@ def client(service: str) -> Any:
 
     return boto3.client(  # type: ignore[call-overload]
         service,
-        config=Config(retries=RETRIES, connect_timeout=5, read_timeout=20),  # type: ignore[arg-type]
+        config=Config(retries=dict(RETRIES), connect_timeout=5, read_timeout=20),  # type: ignore[arg-type]
     )
 
 

@@ -256,16 +256,34 @@ class ArticleIndex:
         )
         return str(response.get("Item", {}).get("owner", {}).get("S", ""))
 
-    def mark_reported(self, key: str, reported: bool) -> None:
-        """Record whether a report object exists for `key`, without touching its index entry."""
-        if reported:
-            self.db.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}},
-                UpdateExpression="SET reported = :t, #key = :key, rev = if_not_exists(rev, :zero)",
-                ExpressionAttributeNames={"#key": "key"},
-                ExpressionAttributeValues={":t": {"BOOL": True}, ":key": {"S": key}, ":zero": {"N": "0"}},
-            )
+    def mark_reported(self, key: str, previous: SourceState | None) -> None:
+        """Record that a report object exists for `key`, without touching its index entry.
+
+        Conditional on the entry's `rev` like every write of it, so that a rejection racing with
+        the indexing of a newer, good version cannot leave a stale report behind.
+        """
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}},
+            "UpdateExpression": "SET reported = :t, #key = :key, rev = :next",
+            "ExpressionAttributeNames": {"#key": "key"},
+            "ExpressionAttributeValues": {
+                ":t": {"BOOL": True},
+                ":key": {"S": key},
+                ":next": {"N": str((previous.rev if previous else 0) + 1)},
+            },
+        }
+        if previous is None:
+            kwargs["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            kwargs["ConditionExpression"] = "rev = :rev"
+            kwargs["ExpressionAttributeValues"][":rev"] = {"N": str(previous.rev)}
+        try:
+            self.db.update_item(**kwargs)
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise ConcurrentChangeError(key) from None
+            raise
 
     # -- feeds ----------------------------------------------------------------------------------
 
@@ -340,12 +358,22 @@ class ArticleIndex:
             raise
         return PublishState.from_item(response["Attributes"])
 
-    def checkpoint(self, owner: str, done: dict[str, int], hashes: dict[str, str]) -> PublishState:
-        """Record what was published while still holding the lock; returns the fresh state."""
+    def checkpoint(
+        self, owner: str, done: dict[str, int], hashes: dict[str, str], now: float, seconds: float
+    ) -> PublishState:
+        """Record what was published and renew the lease, only while the lease still holds.
+
+        Returns the fresh state; raises LockLostError when the lease ran out (another publisher
+        may own the feeds now, and what was just written is re-rendered by it).
+        """
         done_names = _names("d", (f"done:{f}" for f in done))
         hash_names = _names("h", (f"hash:{k}" for k in hashes))
-        values: dict[str, Any] = {":owner": {"S": owner}}
-        sets = []
+        values: dict[str, Any] = {
+            ":owner": {"S": owner},
+            ":now": {"N": f"{now:.3f}"},
+            ":until": {"N": f"{now + seconds:.3f}"},
+        }
+        sets = ["lock_until = :until"]
         for (name, _), value in zip(done_names.items(), done.values(), strict=True):
             values[f":{name[1:]}"] = {"N": str(value)}
             sets.append(f"{name} = :{name[1:]}")
@@ -355,10 +383,10 @@ class ArticleIndex:
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "Key": STATE_KEY,
-            "ConditionExpression": "lock_owner = :owner",
+            "ConditionExpression": "lock_owner = :owner AND lock_until > :now",
             "ExpressionAttributeValues": values,
             "ReturnValues": "ALL_NEW",
-            "UpdateExpression": "SET lock_owner = :owner" + "".join(f", {s}" for s in sets),
+            "UpdateExpression": "SET " + ", ".join(sets),
         }
         if done_names or hash_names:
             kwargs["ExpressionAttributeNames"] = {**done_names, **hash_names}
