@@ -77,7 +77,7 @@ def demo() -> None:
 def test() -> None:
     """Lint, type-check, then the whole test suite on both cores."""
     ensure_sam_cli()
-    run(BIN / "ruff", "check", "functions", "tests", "tasks.py")
+    run(BIN / "ruff", "check", "functions", "tests", "benchmarks", "tasks.py")
     run(BIN / "mypy")
     run(BIN / "python", "-m", "pytest", "-n", "auto", "-q", *sys.argv[2:])
 

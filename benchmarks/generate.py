@@ -1,6 +1,6 @@
 """Write N realistic generated articles laid out like the bucket, for build/backfill benchmarks.
 
-    .venv/bin/python -m benchmarks.generate /tmp/big 10000
+.venv/bin/python -m benchmarks.generate /tmp/big 10000
 """
 
 from __future__ import annotations
@@ -11,10 +11,33 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SECTIONS = ("world", "national", "business", "sport")
-WORDS = (
-    "harbour council minister talks strike ferry budget market rates league final storm coast "
-    "inquiry report union port tariff growth season record vote election court ruling"
-).split()
+WORDS = [
+    "harbour",
+    "council",
+    "minister",
+    "talks",
+    "strike",
+    "ferry",
+    "budget",
+    "market",
+    "rates",
+    "league",
+    "final",
+    "storm",
+    "coast",
+    "inquiry",
+    "report",
+    "union",
+    "port",
+    "tariff",
+    "growth",
+    "season",
+    "record",
+    "vote",
+    "election",
+    "court",
+    "ruling",
+]
 
 
 def paragraph(rng: random.Random, n: int) -> str:
@@ -34,14 +57,14 @@ def write(root: Path, count: int, seed: int = 7) -> None:
             [f"PORT ELLIS — {paragraph(rng, 30)}", f"“{paragraph(rng, 12)}” said a spokesperson."]
             + [paragraph(rng, rng.randint(25, 60)) for _ in range(rng.randint(4, 9))]
         )
-        image = (
-            f"image:\n  url: https://images.example.com/{n}.jpg\n  caption: {paragraph(rng, 8)}\n  credit: AFP\n"
-            if n % 3 == 0
-            else ""
-        )
+        image = ""
+        if n % 3 == 0:
+            image = f"image:\n  url: https://images.example.com/{n}.jpg\n"
+            image += f"  caption: {paragraph(rng, 8)}\n  credit: AFP\n"
         (folder / f"story-{n:06d}.md").write_text(
             f'---\ntitle: "{paragraph(rng, 8)}"\npublished: "{published.isoformat()}"\n'
-            f"authors: [Desk {n % 17}]\ntags: [{rng.choice(WORDS)}, {rng.choice(WORDS)}]\n{image}---\n{body}\n",
+            f"authors: [Desk {n % 17}]\ntags: [{rng.choice(WORDS)}, {rng.choice(WORDS)}]\n"
+            f"{image}---\n{body}\n",
             encoding="utf-8",
         )
 
