@@ -12,32 +12,10 @@ from pathlib import Path
 
 SECTIONS = ("world", "national", "business", "sport")
 WORDS = [
-    "harbour",
-    "council",
-    "minister",
-    "talks",
-    "strike",
-    "ferry",
-    "budget",
-    "market",
-    "rates",
-    "league",
-    "final",
-    "storm",
-    "coast",
-    "inquiry",
-    "report",
-    "union",
-    "port",
-    "tariff",
-    "growth",
-    "season",
-    "record",
-    "vote",
-    "election",
-    "court",
-    "ruling",
-]
+    "harbour", "council", "minister", "talks", "strike", "ferry", "budget", "market", "rates",
+    "league", "final", "storm", "coast", "inquiry", "report", "union", "port", "tariff", "growth",
+    "season", "record", "vote", "election", "court", "ruling",
+]  # fmt: skip
 
 
 def paragraph(rng: random.Random, n: int) -> str:
