@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -139,27 +140,7 @@ class Pipeline:
 
     def receive(self) -> list[dict[str, Any]]:
         """Every message moto queued so far, as Lambda's SQS event records."""
-        records: list[dict[str, Any]] = []
-        while True:
-            messages = self.sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
-            ).get("Messages", [])
-            if not messages:
-                return records
-            for message in messages:
-                records.append(
-                    {
-                        "messageId": message["MessageId"],
-                        "receiptHandle": message["ReceiptHandle"],
-                        "body": message["Body"],
-                        "attributes": message.get("Attributes", {}),
-                        "messageAttributes": {},
-                        "md5OfBody": message["MD5OfBody"],
-                        "eventSource": "aws:sqs",
-                        "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:ingest",
-                        "awsRegion": REGION,
-                    }
-                )
+        return receive_records(self.sqs, self.queue_url, "ingest")
 
     def invoke(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         """Run the ingest handler on the records, in batches of 10 as the event source mapping does."""
@@ -197,8 +178,9 @@ class Pipeline:
         return next((t["Value"] for t in tags if t["Key"] == "feedpub-status"), "")
 
 
-@pytest.fixture
-def pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+@contextmanager
+def moto_pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    """A fresh in-process moto account with the pipeline's resources and the functions' variables."""
     for name, value in {**aws_environment(), **SITE_ENV}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("ARTICLES_BUCKET", ARTICLES_BUCKET)
@@ -214,6 +196,12 @@ def pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
         yield Pipeline(s3, sqs, dynamodb, queue, SiteConfig.from_env(os.environ))
     clients.client.cache_clear()
     runtime.cache_clear()
+
+
+@pytest.fixture
+def pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
+    with moto_pipeline(monkeypatch) as created:
+        yield created
 
 
 def article(
@@ -294,19 +282,10 @@ def sqs_record(message: dict[str, Any] | str, message_id: str = "") -> dict[str,
 
 def scheduled_publish() -> dict[str, Any]:
     """Run the scheduled publish function once, as EventBridge does."""
+    from feedpub.local.runner import scheduled_event
     from handlers.scheduled import handler
 
-    event = {
-        "version": "0",
-        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": "2026-11-26T12:00:00Z",
-        "region": REGION,
-        "resources": [f"arn:aws:events:{REGION}:123456789012:rule/feedpub-PublishSchedule"],
-        "detail": {},
-    }
+    event = scheduled_event(REGION, "123456789012")
     return dict(handler(event, LambdaContext(function_name="PublishFunction")))
 
 
@@ -418,42 +397,22 @@ def create_logs_resources(s3: Any, sqs: Any) -> str:
 
 def receive_records(sqs: Any, queue_url: str, queue_name: str) -> list[dict[str, Any]]:
     """Every message moto queued so far on a queue, as Lambda's SQS event records."""
+    from feedpub.local.runner import sqs_event
+
     records: list[dict[str, Any]] = []
-    while True:
-        messages = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
-        ).get("Messages", [])
-        if not messages:
-            return records
-        for message in messages:
-            records.append(
-                {
-                    "messageId": message["MessageId"],
-                    "receiptHandle": message["ReceiptHandle"],
-                    "body": message["Body"],
-                    "attributes": message.get("Attributes", {}),
-                    "messageAttributes": {},
-                    "md5OfBody": message["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{queue_name}",
-                    "awsRegion": REGION,
-                }
-            )
+    arn = f"arn:aws:sqs:{REGION}:123456789012:{queue_name}"
+    while messages := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    ).get("Messages", []):
+        records.extend(sqs_event(messages, arn, REGION)["Records"])
+    return records
 
 
 def most_viewed_event() -> dict[str, Any]:
     """The EventBridge schedule's event for the most-viewed function."""
-    return {
-        "version": "0",
-        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": "2026-11-26T14:30:00Z",
-        "region": REGION,
-        "resources": [f"arn:aws:events:{REGION}:123456789012:rule/feedpub-MostViewedSchedule"],
-        "detail": {},
-    }
+    from feedpub.local.runner import scheduled_event
+
+    return scheduled_event(REGION, "123456789012")
 
 
 @dataclass
@@ -557,20 +516,6 @@ def class_views_pipeline() -> Iterator[ViewsPipeline]:
     """`views_pipeline` shared by the tests of one class, for a world that is costly to build; set up
     exactly as the `pipeline` fixture does (class scope: torn down before any other test runs)."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        for name, value in {**aws_environment(), **SITE_ENV}.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("ARTICLES_BUCKET", ARTICLES_BUCKET)
-        monkeypatch.setenv("SITE_BUCKET", SITE_BUCKET)
-        monkeypatch.setenv("TABLE_NAME", TABLE)
         snapshot_tables_once_per_transaction(monkeypatch)
-        with mock_aws():
-            clients.client.cache_clear()
-            runtime.cache_clear()
-            s3 = boto3.client("s3", region_name=REGION)
-            sqs = boto3.client("sqs", region_name=REGION)
-            dynamodb = boto3.client("dynamodb", region_name=REGION)
-            queue = create_resources(s3, sqs, dynamodb)
-            pipeline = Pipeline(s3, sqs, dynamodb, queue, SiteConfig.from_env(os.environ))
-            yield ViewsPipeline(pipeline, create_logs_resources(s3, sqs))
-        clients.client.cache_clear()
-        runtime.cache_clear()
+        with moto_pipeline(monkeypatch) as pipeline:
+            yield ViewsPipeline(pipeline, create_logs_resources(pipeline.s3, pipeline.sqs))

@@ -20,9 +20,10 @@ import pytest
 from moto import mock_aws
 
 from feedpub.aws import clients
+from feedpub.local.runner import scheduled_event
 from feedpub.local.stack import REGION, Stack, create_stack, fake_aws_environment
 from feedpub.runtime import runtime
-from tests.aws.conftest import LambdaContext, article, s3_event
+from tests.aws.conftest import LambdaContext, article, receive_records, s3_event
 
 # Actions the functions get from SAM's managed policies or the event source mapping, not from
 # their own statements (SQS polling, logs, X-Ray).
@@ -122,15 +123,7 @@ def use_function_environment(monkeypatch: pytest.MonkeyPatch, stack: Stack, logi
 
 
 def sqs_records(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
-    records = []
-    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            records.append({"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
-                            "body": message["Body"], "attributes": {}, "messageAttributes": {},
-                            "md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs",
-                            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-                            "awsRegion": REGION})  # fmt: skip
-    return records
+    return receive_records(sqs, queue_url, queue_url.rsplit("/", 1)[-1])
 
 
 def check(stack: Stack, recorder: Recorder, logical_id: str) -> None:
@@ -201,9 +194,7 @@ def test_publish_function_policy_is_exact(
         UpdateExpression="REMOVE #h", ExpressionAttributeNames={"#h": "hash:feeds/rss.xml"},
     )  # fmt: skip
     recorder.calls.clear()
-    event = {"version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",
-             "account": stack.account_id, "time": datetime.now(UTC).isoformat(), "region": REGION,
-             "resources": [], "detail": {}}  # fmt: skip
+    event = scheduled_event(REGION, stack.account_id)
     result = scheduled(event, LambdaContext(function_name="PublishFunction"))
     assert result["written"] == ["feeds/rss.xml"]
     check(stack, recorder, "PublishFunction")
@@ -249,9 +240,7 @@ def test_views_and_most_viewed_policies_are_exact(
 
     recorder.calls.clear()
     use_function_environment(monkeypatch, stack, "MostViewedFunction")
-    event = {"version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",
-             "account": stack.account_id, "time": now.isoformat(), "region": REGION, "resources": [],
-             "detail": {}}  # fmt: skip
+    event = scheduled_event(REGION, stack.account_id)
     result = most_viewed(event, LambdaContext(function_name="MostViewedFunction"))
     assert "feeds/most-viewed.json" in result["written"]
     feed = json.loads(s3.get_object(Bucket=stack.site_bucket, Key="feeds/most-viewed.json")["Body"].read())
