@@ -61,6 +61,28 @@ def aws_environment() -> dict[str, str]:
     }
 
 
+def notified_queue(
+    s3: Any, sqs: Any, bucket: str, name: str, events: list[str], rules: list[dict[str, str]]
+) -> str:
+    """A queue with its dead-letter queue (as the template makes them) that `bucket` notifies."""
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})
+    queue = sqs.create_queue(
+        QueueName=name, Attributes={"VisibilityTimeout": "360", "RedrivePolicy": redrive}
+    )
+    arn = sqs.get_queue_attributes(QueueUrl=queue["QueueUrl"], AttributeNames=["QueueArn"])["Attributes"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"QueueArn": arn["QueueArn"], "Events": events, "Filter": {"Key": {"FilterRules": rules}}}
+            ]
+        },
+    )
+    return str(queue["QueueUrl"])
+
+
 def create_resources(s3: Any, sqs: Any, dynamodb: Any) -> str:
     """Buckets, table and queues as the template makes them; returns the ingest queue URL."""
     for bucket in (ARTICLES_BUCKET, SITE_BUCKET):
@@ -75,30 +97,10 @@ def create_resources(s3: Any, sqs: Any, dynamodb: Any) -> str:
         ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
     )
-    dlq = sqs.create_queue(QueueName="ingest-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue = sqs.create_queue(
-        QueueName="ingest",
-        Attributes={
-            "VisibilityTimeout": "360",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
-        },
-    )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    s3.put_bucket_notification_configuration(
-        Bucket=ARTICLES_BUCKET,
-        NotificationConfiguration={
-            "QueueConfigurations": [
-                {
-                    "QueueArn": queue_arn,
-                    "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "articles/"}]}},
-                }
-            ]
-        },
-    )
+    queue = notified_queue(
+        s3, sqs, ARTICLES_BUCKET, "ingest", ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+        [{"Name": "prefix", "Value": "articles/"}],
+    )  # fmt: skip
     return str(queue)
 
 
@@ -368,29 +370,8 @@ def create_logs_resources(s3: Any, sqs: Any) -> str:
     """The bucket CloudFront writes standard logs to and the queue its notifications go to (new
     `.gz` objects only), as create_resources does for articles; returns the queue URL."""
     s3.create_bucket(Bucket=LOGS_BUCKET)
-    dlq = sqs.create_queue(QueueName=f"{LOGS_QUEUE}-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue = sqs.create_queue(
-        QueueName=LOGS_QUEUE,
-        Attributes={
-            "VisibilityTimeout": "360",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
-        },
-    )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    s3.put_bucket_notification_configuration(
-        Bucket=LOGS_BUCKET,
-        NotificationConfiguration={
-            "QueueConfigurations": [
-                {
-                    "QueueArn": queue_arn,
-                    "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".gz"}]}},
-                }
-            ]
-        },
+    queue = notified_queue(
+        s3, sqs, LOGS_BUCKET, LOGS_QUEUE, ["s3:ObjectCreated:*"], [{"Name": "suffix", "Value": ".gz"}]
     )
     return str(queue)
 
