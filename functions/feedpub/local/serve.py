@@ -70,12 +70,20 @@ class LocalSite:
         )
 
     def stop(self) -> None:
-        """Stop the front, the functions and moto, in that order."""
+        """Stop the front, the functions and moto, in that order, and forget moto's state.
+
+        moto keeps its resources in module-level backends of this process, not in the server, so
+        without the reset a second `start()` in the same process (a test session, an embedding
+        application) would fail on the stack and buckets the first one left behind.
+        """
+        from moto.moto_api._internal.models import moto_api_backend
+
         self.http.shutdown()
         self.http.server_close()
         self.access_log.stop()
         self.runner.stop()
         self.moto.stop()
+        moto_api_backend.reset()
 
 
 def article_files(folder: Path) -> Iterator[tuple[str, Path]]:

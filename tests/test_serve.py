@@ -1,0 +1,317 @@
+"""`feedpub serve` end to end: the real local stack (moto server, the template's resources, the
+functions on their queues and schedules, the CloudFront stand-in) spoken to over HTTP, the way a
+feed reader, a browser and an editor would.
+
+One stack for the whole module (tests/conftest.py `served_site`); the tests share it, so each
+uses its own articles and only the views test sends requests that count as views.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+from click.testing import CliRunner
+from feedparser.http import ACCEPT_HEADER as FEEDPARSER_ACCEPT
+
+from feedpub.cli import main
+from feedpub.local.serve import FAKE_CREDENTIALS, wait_for_feed
+from tests.conftest import ServedSite
+from tests.test_negotiation import CHROME_ACCEPT
+
+BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+FEED_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+    "page": "text/html; charset=utf-8",
+}
+ETAG = re.compile(r'^"[0-9a-f]{32}"$')
+UPLOAD_TIMEOUT = 30.0
+"""Upload to served feed takes well under a second here (queue long poll, ingest, publish)."""
+
+
+class Response:
+    """What came back: status, headers (case-insensitive) and the body."""
+
+    def __init__(self, status: int, headers: http.client.HTTPMessage, body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+def request(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> Response:
+    """One request with exactly these headers (http.client adds no Accept, and no User-Agent)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
+    try:
+        connection.request(
+            method, parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers or {}
+        )
+        response = connection.getresponse()
+        return Response(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+def article_markdown(title: str, published: datetime) -> bytes:
+    return (
+        f'---\ntitle: {title}\npublished: "{published.isoformat(timespec="seconds")}"\n'
+        "authors: [Test Desk]\ntags: [local]\n---\n"
+        "PORT ELLIS — This story was uploaded by tests/test_serve.py to the local stack.\n"
+    ).encode()
+
+
+def new_title(what: str) -> str:
+    return f"{what} {uuid.uuid4().hex[:10]} reaches the local feeds"
+
+
+# -------------------------------------------------------------------------------------------------
+# Start-up and the example feeds
+# -------------------------------------------------------------------------------------------------
+
+
+def test_start_up(served_site: ServedSite, record_property: Any) -> None:
+    site = served_site.site
+    print(
+        f"\nstart() returned in {site.started_in:.1f} s; every example served "
+        f"{served_site.feeds_ready_in:.1f} s later"
+    )
+    record_property("started_in_s", round(site.started_in, 2))
+    record_property("examples_served_in_s", round(served_site.feeds_ready_in, 2))
+    state = (served_site.state_dir / ".feedpub" / "serve.json").read_text()
+    assert site.aws_endpoint in state
+    assert site.stack.articles_bucket in state
+
+
+def test_newest_example_is_in_the_rss(served_site: ServedSite) -> None:
+    seconds = wait_for_feed(served_site.site, served_site.newest().title, timeout=30)
+    print(f"\nnewest example in the RSS after {seconds:.2f} s more")
+
+
+@pytest.mark.parametrize("name", list(FEED_TYPES))
+def test_feed_headers(served_site: ServedSite, name: str) -> None:
+    response = request(served_site.site.feed_urls[name])
+    assert response.status == 200
+    assert response.headers["Content-Type"] == FEED_TYPES[name]
+    assert response.headers["Cache-Control"] == served_site.config.cache_control
+    assert ETAG.match(response.headers["ETag"]), response.headers["ETag"]
+    modified = parsedate_to_datetime(response.headers["Last-Modified"])
+    assert modified.tzinfo is not None
+    assert modified <= datetime.now(UTC) + timedelta(seconds=2)
+    assert served_site.newest().title.encode() in response.body
+    assert int(response.headers["Content-Length"]) == len(response.body)
+
+
+@pytest.mark.parametrize("name", ["rss", "atom", "json"])
+def test_conditional_requests_get_304(served_site: ServedSite, name: str) -> None:
+    url = served_site.site.feed_urls[name]
+    first = request(url)
+    assert first.status == 200
+
+    by_etag = request(url, {"If-None-Match": first.headers["ETag"]})
+    assert by_etag.status == 304
+    assert by_etag.body == b""
+    assert by_etag.headers["ETag"] == first.headers["ETag"]
+
+    by_date = request(url, {"If-Modified-Since": first.headers["Last-Modified"]})
+    assert by_date.status == 304
+    assert by_date.body == b""
+
+    stale = request(url, {"If-None-Match": '"0123456789abcdef0123456789abcdef"'})
+    assert stale.status == 200
+    assert stale.body == first.body
+
+
+# -------------------------------------------------------------------------------------------------
+# Negotiation: browsers get the page, feed readers the feed, at the same URL
+# -------------------------------------------------------------------------------------------------
+
+
+def test_browser_gets_the_html_page(served_site: ServedSite) -> None:
+    response = request(
+        served_site.site.feed_urls["rss"], {"Accept": CHROME_ACCEPT, "User-Agent": BROWSER_AGENT}
+    )
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Vary"] == "Accept"
+    assert response.text.startswith("<!DOCTYPE html>")
+    assert served_site.config.title in response.text
+    assert served_site.newest().title in response.text
+    assert response.body == request(served_site.site.feed_urls["page"]).body
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [FEEDPARSER_ACCEPT, "*/*", None],
+    ids=["feedparser", "newsboat-and-curl", "no-accept"],
+)
+def test_readers_get_the_rss(served_site: ServedSite, accept: str | None) -> None:
+    response = request(served_site.site.feed_urls["rss"], {"Accept": accept} if accept else {})
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
+    assert response.headers["Vary"] == "Accept"
+    assert response.body.startswith(b"<?xml")
+    assert b"<rss" in response.body
+
+
+# -------------------------------------------------------------------------------------------------
+# Article pages
+# -------------------------------------------------------------------------------------------------
+
+
+def test_article_page(served_site: ServedSite) -> None:
+    newest = served_site.newest()
+    items = served_site.get_json("json")["items"]
+    url = next(item["url"] for item in items if item["title"] == newest.title)
+    assert url == newest.url
+    response = request(served_site.site.site_url + urlsplit(url).path)
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert f"<h1>{newest.title}</h1>" in response.text
+
+
+def test_unlisted_and_unknown_pages_are_not_found(served_site: ServedSite) -> None:
+    now = datetime.now(UTC)
+    draft = next(a for a in served_site.articles if a.draft)
+    embargoed = next(a for a in served_site.articles if not a.draft and a.published > now)
+    for path in (urlsplit(draft.url).path, urlsplit(embargoed.url).path, "/world/no-such-story"):
+        response = request(served_site.site.site_url + path)
+        assert response.status == 404, path
+        assert draft.title.encode() not in response.body
+
+
+# -------------------------------------------------------------------------------------------------
+# Editors: an upload reaches the served feed
+# -------------------------------------------------------------------------------------------------
+
+
+def test_uploaded_article_is_served(served_site: ServedSite, record_property: Any) -> None:
+    """What `aws --endpoint-url ... s3 cp story.md s3://<articles>/articles/world/story.md` does."""
+    site = served_site.site
+    title = new_title("Uploaded story")
+    name = f"upload-{uuid.uuid4().hex[:8]}.md"
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=site.aws_endpoint,
+        region_name=FAKE_CREDENTIALS["AWS_REGION"],
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+    started = time.perf_counter()
+    s3.put_object(
+        Bucket=site.stack.articles_bucket,
+        Key=f"articles/world/{name}",
+        Body=article_markdown(title, datetime.now(UTC) - timedelta(minutes=1)),
+        ContentType="text/markdown",
+    )
+    wait_for_feed(site, title, timeout=UPLOAD_TIMEOUT)
+    seconds = time.perf_counter() - started
+    print(f"\nuploaded article in the served RSS after {seconds:.2f} s")
+    record_property("upload_to_feed_s", round(seconds, 2))
+
+    served_site.wait_until_idle("IngestFunction")  # the JSON Feed is written after the RSS
+    item = served_site.get_json("json")["items"][0]
+    assert item["title"] == title
+    assert urlsplit(item["url"]).path == f"/world/{name.removesuffix('.md')}"
+    page = request(site.site_url + urlsplit(item["url"]).path)
+    assert page.status == 200
+    assert title in page.text
+
+
+def test_feedpub_upload_command(
+    served_site: ServedSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    title = new_title("CLI story")
+    story = tmp_path / "cli-story.md"
+    story.write_bytes(article_markdown(title, datetime.now(UTC) - timedelta(seconds=30)))
+    monkeypatch.chdir(served_site.state_dir)  # where `feedpub serve` wrote .feedpub/serve.json
+
+    started = time.perf_counter()
+    result = CliRunner().invoke(main, ["upload", str(story), "--section", "business"])
+    assert result.exit_code == 0, result.output
+    assert "uploaded articles/business/cli-story.md" in result.output
+    assert "✗" not in result.output
+    wait_for_feed(served_site.site, title, timeout=UPLOAD_TIMEOUT)
+    print(f"\n`feedpub upload` article in the served RSS after {time.perf_counter() - started:.2f} s")
+    served_site.wait_until_idle("IngestFunction")
+    item = served_site.get_json("json")["items"][0]
+    assert (item["title"], urlsplit(item["url"]).path) == (title, "/business/cli-story")
+
+
+def test_feedpub_upload_without_a_running_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    story = tmp_path / "story.md"
+    story.write_bytes(article_markdown("Nowhere to go", datetime.now(UTC)))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["upload", str(story)])
+    assert result.exit_code == 2
+    assert "no local stack is running here" in result.output
+
+
+# -------------------------------------------------------------------------------------------------
+# Most viewed: page views -> access logs -> views function -> most-viewed feed
+# -------------------------------------------------------------------------------------------------
+
+
+def test_page_views_rank_an_article_first(served_site: ServedSite, record_property: Any) -> None:
+    site = served_site.site
+    items = served_site.get_json("json")["items"]
+    target, other = urlsplit(items[-1]["url"]).path, urlsplit(items[-2]["url"]).path
+    views = 4
+    invocations_before = site.runner.functions["ViewsFunction"].invocations
+
+    not_views = [
+        ("GET", {"User-Agent": "curl/8.5.0", "Accept": "*/*"}),
+        ("GET", {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/131.0.0.0 Safari/537.36"}),
+        ("GET", {"User-Agent": "feedparser/6.0.11 +https://github.com/kurtmckee/feedparser/"}),
+        ("GET", {}),  # no User-Agent at all
+        ("HEAD", {"User-Agent": BROWSER_AGENT}),  # not a view: nothing was read
+    ]
+    for number in range(views):
+        assert (
+            request(site.site_url + target, {"User-Agent": BROWSER_AGENT, "Accept": CHROME_ACCEPT}).status
+            == 200
+        )
+        method, headers = not_views[number % len(not_views)]
+        assert request(site.site_url + target, headers, method=method).status == 200
+    for method, headers in not_views:
+        assert request(site.site_url + target, headers, method=method).status == 200
+    assert request(site.site_url + other, {"User-Agent": BROWSER_AGENT}).status == 200
+
+    # Poll only in-process state and the AWS endpoint: a request to the front would itself be
+    # logged, and the access log would never be empty.
+    views_function = site.runner.functions["ViewsFunction"]
+    seconds = served_site.wait_until_idle(
+        "ViewsFunction", lambda: not site.access_log.lines and views_function.invocations > invocations_before
+    )
+    print(
+        f"\npage views counted {seconds:.1f} s after the last request (the access log is flushed every 5 s)"
+    )
+    record_property("views_counted_s", round(seconds, 2))
+
+    ran = request(f"{site.site_url}/_local/run/MostViewedFunction")
+    assert ran.status == 200, ran.text
+    assert "feeds/most-viewed.json" in ran.text
+
+    most_viewed = served_site.get_json("most viewed")
+    ranked = [(urlsplit(item["url"]).path, item["_feedpub"]["views"]) for item in most_viewed["items"]]
+    assert ranked[:2] == [(target, views), (other, 1)]
+    assert most_viewed["items"][0]["_feedpub"]["rank"] == 1
+
+
+def test_unknown_local_action(served_site: ServedSite) -> None:
+    response = request(f"{served_site.site.site_url}/_local/run/NoSuchFunction")
+    assert response.status == 404
