@@ -70,7 +70,7 @@ def render_most_viewed(
     label = f"{hours // 24} days" if hours % 24 == 0 and hours > 24 else f"{hours} hours"
     feed["title"] = f"{spec.title}: most viewed"
     feed["description"] = f"The most viewed stories of the last {label}."
-    feed["_feedpub"] = {"about": "https://feedpub.invalid/most-viewed", "window_hours": hours}
+    feed["_feedpub"] = {"window_hours": hours}
     items = []
     for place in ranked:
         item = json_item(spec, place.article)
