@@ -341,3 +341,37 @@ def upload(files: tuple[Path, ...], section: str | None) -> None:
             click.echo("  (uploading anyway: the pipeline will write the same report beside it)")
         s3.put_object(Bucket=state["articles_bucket"], Key=key, Body=path.read_bytes())
         click.echo(f"uploaded {key}; watch {state['site']}/feeds/rss.xml")
+
+
+@main.command("audit")
+@click.option("--articles-bucket", envvar="ARTICLES_BUCKET", required=True, help="[env ARTICLES_BUCKET]")
+@click.option("--site-bucket", envvar="SITE_BUCKET", required=True, help="[env SITE_BUCKET]")
+@click.option("--table", envvar="TABLE_NAME", required=True, help="[env TABLE_NAME]")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Site config (TOML); default: the FEEDPUB_* environment, as the functions get it.",
+)
+def audit_command(articles_bucket: str, site_bucket: str, table: str, config_path: Path | None) -> None:
+    """Reconcile bucket, index and feeds; print every discrepancy and exit 1 if there is any.
+
+    Reads everything (lists the bucket, scans the table): run it after incidents, not on a schedule.
+    """
+    import os
+
+    from feedpub.audit import audit
+    from feedpub.runtime import build_runtime
+
+    environ = {**os.environ, "ARTICLES_BUCKET": articles_bucket, "SITE_BUCKET": site_bucket,
+               "TABLE_NAME": table}  # fmt: skip
+    try:
+        runtime = build_runtime(environ, load_config(config_path, None) if config_path else None)
+        found = audit(runtime.articles, runtime.index, runtime.site, runtime.config, utc_now())
+    except ConfigError as exc:
+        raise click.UsageError(f"site config: {exc}") from None
+    for discrepancy in found:
+        click.secho(f"✗ {discrepancy}", fg="red")
+    click.echo(f"{len(found)} discrepancies")
+    if found:
+        sys.exit(1)

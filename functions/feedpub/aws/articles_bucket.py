@@ -77,6 +77,15 @@ class ArticlesBucket:
             for item in page.get("Contents", []):
                 yield item["Key"]
 
+    def report_keys(self) -> set[str]:
+        """Article keys that have a report object (audits only)."""
+        paginator = self.s3.get_paginator("list_objects_v2")
+        found = set()
+        for page in paginator.paginate(Bucket=self.name, Prefix=REPORTS_PREFIX):
+            for item in page.get("Contents", []):
+                found.add(item["Key"][len(REPORTS_PREFIX) :].removesuffix(".json"))
+        return found
+
     def current_version(self, key: str) -> ObjectVersion | None:
         """The version now under `key` (None when deleted): checked after indexing, see ingest."""
         try:

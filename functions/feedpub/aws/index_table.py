@@ -127,6 +127,18 @@ class PublishState:
         return state
 
 
+def _source_state(key: str, item: dict[str, Any]) -> SourceState:
+    entries = (entry.split("|", 1) for entry in item.get("entries", {}).get("SS", []) if "|" in entry)
+    return SourceState(
+        key=key,
+        rev=int(item["rev"]["N"]),
+        version=item.get("version", {}).get("S", ""),
+        article_id=item.get("article_id", {}).get("S", ""),
+        entries=tuple(sorted((feed, sk) for feed, sk in entries)),
+        reported=item.get("reported", {}).get("BOOL", False),
+    )
+
+
 def _names(prefix: str, keys: Iterable[str]) -> dict[str, str]:
     return {f"#{prefix}{i}": key for i, key in enumerate(keys)}
 
@@ -146,19 +158,7 @@ class ArticleIndex:
             TableName=self.table, Key={"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}}, ConsistentRead=True
         )
         item = response.get("Item")
-        if not item:
-            return None
-        entries = tuple(
-            tuple(entry.split("|", 1)) for entry in item.get("entries", {}).get("SS", []) if "|" in entry
-        )
-        return SourceState(
-            key=key,
-            rev=int(item["rev"]["N"]),
-            version=item.get("version", {}).get("S", ""),
-            article_id=item.get("article_id", {}).get("S", ""),
-            entries=tuple(sorted((feed, sk) for feed, sk in entries)),
-            reported=item.get("reported", {}).get("BOOL", False),
-        )
+        return _source_state(key, item) if item else None
 
     def _source_put(self, key: str, previous: SourceState | None, fields: dict[str, Any]) -> dict[str, Any]:
         item = {"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}, "key": {"S": key}, **fields}
@@ -284,6 +284,24 @@ class ArticleIndex:
             if error_code(exc) == "ConditionalCheckFailedException":
                 raise ConcurrentChangeError(key) from None
             raise
+
+    def all_sources(self) -> dict[str, SourceState]:
+        """Every SRC item, by key: a Scan, for audits only (never on the hot path)."""
+        found: dict[str, SourceState] = {}
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "begins_with(pk, :src)",
+            "ExpressionAttributeValues": {":src": {"S": "SRC#"}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.db.scan(**kwargs)
+            for item in response.get("Items", []):
+                state = _source_state(item["key"]["S"], item)
+                found[state.key] = state
+            if "LastEvaluatedKey" not in response:
+                return found
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # -- feeds ----------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from feedpub.aws.clients import client
+from feedpub.aws.clients import client, error_code
 from feedpub.render import RenderedFile
 
 
@@ -15,6 +15,16 @@ class SiteBucket:
         self.name = name
         self.cache_control = cache_control
         self.s3 = s3 or client("s3")
+
+    def read(self, key: str) -> bytes | None:
+        """A published file's bytes, or None when it does not exist (audits only)."""
+        try:
+            body: bytes = self.s3.get_object(Bucket=self.name, Key=key)["Body"].read()
+        except Exception as exc:
+            if error_code(exc) in ("NoSuchKey", "404"):
+                return None
+            raise
+        return body
 
     def put(self, file: RenderedFile) -> None:
         """Upload one file; CloudFront serves the stored headers as they are."""

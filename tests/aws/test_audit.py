@@ -1,0 +1,80 @@
+"""`feedpub audit` finds every way the index and the feeds can differ from the bucket."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from click.testing import CliRunner
+
+from feedpub.article import utc_now
+from feedpub.audit import audit
+from feedpub.aws.articles_bucket import ArticlesBucket
+from feedpub.aws.site_bucket import SiteBucket
+from feedpub.cli import main
+from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET, TABLE, Pipeline, article, s3_event
+
+
+def run_audit(pipeline: Pipeline) -> list[str]:
+    bucket = ArticlesBucket(ARTICLES_BUCKET, pipeline.s3)
+    site = SiteBucket(SITE_BUCKET, pipeline.config.cache_control, pipeline.s3)
+    return [str(d) for d in audit(bucket, pipeline.index, site, pipeline.config, utc_now())]
+
+
+def cli_audit() -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main, ["audit", "--articles-bucket", ARTICLES_BUCKET, "--site-bucket", SITE_BUCKET, "--table", TABLE],
+        env=dict(os.environ),
+    )  # fmt: skip
+    return result.exit_code, result.output
+
+
+def test_a_converged_pipeline_audits_clean(pipeline: Pipeline) -> None:
+    pipeline.upload("articles/world/a.md", article("A"))
+    pipeline.upload("articles/sport/b.md", article("B", published="2026-11-21T08:00:00+07:00"))
+    pipeline.upload("articles/world/bad.md", "---\ntitle: Bad\n---\nno date\n")
+    pipeline.upload("articles/world/draft.md", article("Draft", draft=True))
+    pipeline.deliver()
+    assert run_audit(pipeline) == []
+    assert cli_audit() == (0, "0 discrepancies\n")
+
+
+def test_every_kind_of_discrepancy_is_reported(pipeline: Pipeline) -> None:
+    pipeline.upload("articles/world/a.md", article("A"))
+    pipeline.upload("articles/world/gone.md", article("Gone", published="2026-11-19T08:00:00+07:00"))
+    pipeline.upload("articles/world/bad.md", "---\ntitle: Bad\n---\nno date\n")
+    pipeline.deliver()
+    # Changes whose events were lost: a new article, an edit, a deletion, a fix, a new bad one.
+    pipeline.upload("articles/sport/new.md", article("New", published="2026-11-22T08:00:00+07:00"))
+    pipeline.upload("articles/world/a.md", article("A, edited", updated="2026-11-23T08:00:00+07:00"))
+    pipeline.s3.delete_object(Bucket=ARTICLES_BUCKET, Key="articles/world/gone.md")
+    pipeline.upload("articles/world/bad.md", article("Bad, fixed"))
+    pipeline.upload("articles/world/worse.md", "---\ntitle: Worse\n---\nno date\n")
+    pipeline.receive()  # dropped on the floor
+
+    found = run_audit(pipeline)
+    expected_kinds = {
+        "extra item: feeds/feed.json: gone",
+        "extra item: feeds/world/feed.json: gone",
+        "missing item: feeds/feed.json: bad (articles/world/bad.md)",
+        "missing item: feeds/feed.json: new (articles/sport/new.md)",
+        "missing feed: feeds/sport/feed.json: not published",
+        "missing report: articles/world/worse.md: the article is invalid but has no report",
+        "not indexed: articles/sport/new.md: the object has no index entry",
+        "not indexed: articles/world/bad.md: the object has no index entry",
+        "orphan entry: articles/world/gone.md: the index lists an object that does not exist",
+        "stale index: articles/world/a.md: the index holds an older version of the object",
+        "stale item: feeds/feed.json: a (articles/world/a.md)",
+        "stale report: articles/world/bad.md: the article is fine but its report remains",
+    }
+    assert expected_kinds <= set(found), sorted(set(found))
+    code, output = cli_audit()
+    assert code == 1 and f"{len(found)} discrepancies" in output
+
+    # Redelivering the lost events (as a redrive or a backfill would) makes the audit clean again.
+    lost = [("ObjectCreated:Put", key) for key in ("sport/new", "world/a", "world/bad", "world/worse")]
+    for name, key in [*lost, ("ObjectRemoved:Delete", "world/gone")]:
+        event = s3_event(name, f"articles/{key}.md")
+        pipeline.sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=json.dumps(event))
+    pipeline.deliver()
+    assert run_audit(pipeline) == []
