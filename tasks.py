@@ -46,22 +46,21 @@ def ensure_venv() -> None:
     STAMP.write_text(digest)
 
 
-def ensure_sam_cli() -> None:
-    """aws-sam-cli in its own venv (.tools/sam): it pins old boto3 and click, so never in .venv.
-
-    Without it (no network), the `sam validate --lint` test skips and says why.
+def ensure_tool(name: str, package: str) -> None:
+    """A tool in its own venv (.tools/<name>): aws-sam-cli and checkov pin old boto3, click and
+    cfn-lint, so they never go into .venv. Without network the tests that use them skip and say why.
     """
-    sam_venv = ROOT / ".tools" / "sam"
-    sam_bin = sam_venv / ("Scripts" if os.name == "nt" else "bin")
-    if (sam_bin / "sam").exists():
+    tool_venv = ROOT / ".tools" / name
+    tool_bin = tool_venv / ("Scripts" if os.name == "nt" else "bin")
+    if (tool_bin / name).exists():
         return
-    venv.create(sam_venv, with_pip=True)
-    print("+ installing aws-sam-cli into .tools/sam", flush=True)
+    venv.create(tool_venv, with_pip=True)
+    print(f"+ installing {package} into .tools/{name}", flush=True)
     completed = subprocess.run(  # noqa: S603
-        [str(sam_bin / "python"), "-m", "pip", "install", "--quiet", "aws-sam-cli"], cwd=ROOT, check=False
+        [str(tool_bin / "python"), "-m", "pip", "install", "--quiet", package], cwd=ROOT, check=False
     )
     if completed.returncode:
-        print("! aws-sam-cli could not be installed; the sam validate test will be skipped", flush=True)
+        print(f"! {package} could not be installed; the tests that need it will be skipped", flush=True)
 
 
 def serve() -> None:
@@ -76,7 +75,8 @@ def demo() -> None:
 
 def test() -> None:
     """Lint, type-check, then the whole test suite on both cores."""
-    ensure_sam_cli()
+    ensure_tool("sam", "aws-sam-cli")
+    ensure_tool("checkov", "checkov")
     run(BIN / "ruff", "check", "functions", "tests", "benchmarks", "tasks.py")
     run(BIN / "mypy")
     run(BIN / "python", "-m", "pytest", "-n", "auto", "-q", *sys.argv[2:])

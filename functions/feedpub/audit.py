@@ -45,39 +45,53 @@ def audit(
     reports = bucket.report_keys()
     valid: list[Article] = []
     rejected: set[str] = set()
+    versions: dict[str, str] = {}
     for key in sorted(k for k in bucket.list_article_keys() if is_article_key_name(k)):
-        stored = None
         try:
             stored = bucket.read(key)
             if stored is None:
                 continue  # deleted while listing
+            versions[key] = stored.version.token
             valid.append(parse_article(key, stored.data, config))
         except ArticleError:
             rejected.add(key)
+    articles = _owners(valid, index)
+    rejected |= {a.key for a in valid} - {a.key for a in articles}  # claimants of a taken id
+    for key in sorted(versions.keys() | rejected):
         source = sources.get(key)
         if key in rejected:
             if key not in reports:
-                found.append(Discrepancy("missing report", key, "the article is invalid but has no report"))
+                found.append(Discrepancy("missing report", key, "the article is rejected but has no report"))
             continue
         if source is None or not source.article_id:
             found.append(Discrepancy("not indexed", key, "the object has no index entry"))
-        elif stored is not None and source.version != stored.version.token:
+        elif source.version != versions[key]:
             found.append(Discrepancy("stale index", key, "the index holds an older version of the object"))
         if key in reports:
             found.append(Discrepancy("stale report", key, "the article is fine but its report remains"))
-    listed_keys = {a.key for a in valid} | rejected
     for key, source in sources.items():
-        if key not in listed_keys and source.article_id:
+        if key not in versions and key not in rejected and source.article_id:
             found.append(Discrepancy("orphan entry", key, "the index lists an object that does not exist"))
-    articles, duplicates = claim_ids(valid)
-    for error in duplicates:
-        if error.path not in reports:
-            found.append(Discrepancy("missing report", error.path, str(error.problems[0])))
     feeds = {SITE_FEED} | {f"{SECTION_PREFIX}{a.section}" for a in articles if a.is_listed(now)}
     feeds |= {f for f in index.publish_state().revs if f.startswith(SECTION_PREFIX)}
     for feed in sorted(feeds):
         found += _audit_feed(feed, articles, site, config, now)
     return sorted(found, key=lambda d: (d.kind, d.where, d.detail))
+
+
+def _owners(valid: list[Article], index: ArticleIndex) -> list[Article]:
+    """One article per id: the one the index says owns it (first come), else the first by key."""
+    by_id: dict[str, list[Article]] = {}
+    for article in valid:
+        by_id.setdefault(article.id, []).append(article)
+    kept = []
+    for article_id, claimants in by_id.items():
+        if len(claimants) == 1:
+            kept.append(claimants[0])
+            continue
+        owner = index.owner_of(article_id)
+        kept.append(next((a for a in claimants if a.key == owner), claim_ids(claimants)[0][0]))
+    return kept
 
 
 def _audit_feed(

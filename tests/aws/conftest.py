@@ -358,6 +358,14 @@ def assert_converged(pipeline: Pipeline, now: datetime | None = None) -> None:
         assert items == expected.get(key, []), f"{key} does not match the bucket"
     missing = {key: items for key, items in expected.items() if items and key not in published}
     assert not missing, f"feeds never published: {missing}"
+    # And the operators' audit, which also checks the index and the reports, finds nothing.
+    from feedpub.article import utc_now
+    from feedpub.audit import audit
+
+    bucket = ArticlesBucket(ARTICLES_BUCKET, pipeline.s3)
+    site = SiteBucket(SITE_BUCKET, pipeline.config.cache_control, pipeline.s3)
+    discrepancies = audit(bucket, pipeline.index, site, pipeline.config, now or utc_now())
+    assert [str(d) for d in discrepancies] == []
 
 
 # -- Most viewed: the access-logs bucket, its queue, and the views and most-viewed functions -----

@@ -59,7 +59,7 @@ def test_every_kind_of_discrepancy_is_reported(pipeline: Pipeline) -> None:
         "missing item: feeds/feed.json: bad (articles/world/bad.md)",
         "missing item: feeds/feed.json: new (articles/sport/new.md)",
         "missing feed: feeds/sport/feed.json: not published",
-        "missing report: articles/world/worse.md: the article is invalid but has no report",
+        "missing report: articles/world/worse.md: the article is rejected but has no report",
         "not indexed: articles/sport/new.md: the object has no index entry",
         "not indexed: articles/world/bad.md: the object has no index entry",
         "orphan entry: articles/world/gone.md: the index lists an object that does not exist",
