@@ -4,6 +4,7 @@
     python3 tasks.py serve  # install, then run the whole stack locally (Ctrl-C stops it)
     python3 tasks.py test   # install, then ruff, mypy and the whole test suite
     python3 tasks.py demo   # install, then just build the example feeds into ./public
+    python3 tasks.py tools  # aws-sam-cli and checkov into .tools/ (test does this too)
 
 The first run creates .venv and installs the project with its dev tools; later runs reinstall only
 when pyproject.toml changed.
@@ -63,6 +64,12 @@ def ensure_tool(name: str, package: str) -> None:
         print(f"! {package} could not be installed; the tests that need it will be skipped", flush=True)
 
 
+def tools() -> None:
+    """aws-sam-cli and checkov, each in its own venv under .tools/."""
+    ensure_tool("sam", "aws-sam-cli")
+    ensure_tool("checkov", "checkov")
+
+
 def serve() -> None:
     """The whole stack on this machine: moto, the template's resources, the functions, the site."""
     run(BIN / "feedpub", "serve", *sys.argv[2:])
@@ -75,14 +82,13 @@ def demo() -> None:
 
 def test() -> None:
     """Lint, type-check, then the whole test suite on both cores."""
-    ensure_tool("sam", "aws-sam-cli")
-    ensure_tool("checkov", "checkov")
+    tools()
     run(BIN / "ruff", "check", "functions", "tests", "benchmarks", "tasks.py")
     run(BIN / "mypy")
     run(BIN / "python", "-m", "pytest", "-n", "auto", "-q", *sys.argv[2:])
 
 
-COMMANDS = {"serve": serve, "demo": demo, "test": test}
+COMMANDS = {"serve": serve, "demo": demo, "test": test, "tools": tools}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -1,6 +1,6 @@
 """checkov on template.yaml: no failed check, and every suppression carries its reason.
 
-checkov lives in its own virtualenv (.tools/checkov, see scripts/install-checkov.sh): it pins
+checkov lives in its own virtualenv (.tools/checkov, installed by `python3 tasks.py tools`): it pins
 packages that conflict with .venv. Suppressions are `# checkov:skip=CKV_AWS_XX:reason` comments
 inside the resource's block in template.yaml; SAM templates are scanned by the cloudformation
 framework (AWS::Serverless::Function is understood there).
@@ -25,7 +25,7 @@ NO_REASON = {"", "no comment provided"}
 
 pytestmark = pytest.mark.skipif(
     not (CHECKOV.is_file() and os.access(CHECKOV, os.X_OK)),
-    reason="checkov is not installed at .tools/checkov (run scripts/install-checkov.sh; "
+    reason="checkov is not installed at .tools/checkov (run `python3 tasks.py tools`; "
     "it must not go into .venv, whose pinned packages it would conflict with)",
 )
 

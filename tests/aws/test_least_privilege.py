@@ -126,6 +126,20 @@ def sqs_records(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
     return receive_records(sqs, queue_url, queue_url.rsplit("/", 1)[-1])
 
 
+def ingest_one_article(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """Publish article A through the ingest function, so that later functions have work to do."""
+    use_function_environment(monkeypatch, stack, "IngestFunction")
+    from handlers.ingest import handler as ingest
+
+    s3 = boto3.client("s3", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    s3.put_object(Bucket=stack.articles_bucket, Key="articles/world/a.md", Body=article("A").encode())
+    assert ingest({"Records": sqs_records(sqs, stack.ingest_queue_url)}, LambdaContext()) == {
+        "batchItemFailures": []
+    }
+    return s3, sqs
+
+
 def check(stack: Stack, recorder: Recorder, logical_id: str) -> None:
     """Every call allowed; every statement action used by some call (no dead permissions)."""
     policy = statements(stack, logical_id)
@@ -177,14 +191,9 @@ def test_publish_function_policy_is_exact(
     deployed: tuple[Stack, Recorder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack, recorder = deployed
-    use_function_environment(monkeypatch, stack, "IngestFunction")
-    from handlers.ingest import handler as ingest
+    s3, _ = ingest_one_article(stack, monkeypatch)
     from handlers.scheduled import handler as scheduled
 
-    s3 = boto3.client("s3", region_name=REGION)
-    sqs = boto3.client("sqs", region_name=REGION)
-    s3.put_object(Bucket=stack.articles_bucket, Key="articles/world/a.md", Body=article("A").encode())
-    ingest({"Records": sqs_records(sqs, stack.ingest_queue_url)}, LambdaContext())
     recorder.calls.clear()
     use_function_environment(monkeypatch, stack, "PublishFunction")
     # Drop the hashes so the run has something to write, as after an embargo ends.
@@ -214,15 +223,9 @@ def test_views_and_most_viewed_policies_are_exact(
     deployed: tuple[Stack, Recorder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack, recorder = deployed
-    use_function_environment(monkeypatch, stack, "IngestFunction")
-    from handlers.ingest import handler as ingest
+    s3, sqs = ingest_one_article(stack, monkeypatch)
     from handlers.most_viewed import handler as most_viewed
     from handlers.views import handler as views
-
-    s3 = boto3.client("s3", region_name=REGION)
-    sqs = boto3.client("sqs", region_name=REGION)
-    s3.put_object(Bucket=stack.articles_bucket, Key="articles/world/a.md", Body=article("A").encode())
-    ingest({"Records": sqs_records(sqs, stack.ingest_queue_url)}, LambdaContext())
 
     recorder.calls.clear()
     use_function_environment(monkeypatch, stack, "ViewsFunction")

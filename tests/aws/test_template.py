@@ -730,7 +730,7 @@ def test_scheduled_event_is_an_eventbridge_scheduled_event() -> None:
 
 @pytest.mark.skipif(
     not (SAM.is_file() and os.access(SAM, os.X_OK)),
-    reason="aws-sam-cli is not installed at .tools/sam (run scripts/install-sam-cli.sh; "
+    reason="aws-sam-cli is not installed at .tools/sam (run `python3 tasks.py tools`; "
     "it must not go into .venv, whose boto3/click it would downgrade)",
 )
 def test_sam_validate_lint() -> None:
