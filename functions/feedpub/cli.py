@@ -375,3 +375,25 @@ def audit_command(articles_bucket: str, site_bucket: str, table: str, config_pat
     click.echo(f"{len(found)} discrepancies")
     if found:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--from", "source", required=True, help="Dead-letter queue URL.")
+@click.option("--to", "target", required=True, help="The queue its messages came from.")
+def redrive(source: str, target: str) -> None:
+    """Move every message from a dead-letter queue back to its queue, once the cause is fixed.
+
+    Safe at any time: ingest reads each object's current state and counting is once per log, so
+    an old message can only make the index equal to the bucket. (On AWS, `aws sqs
+    start-message-move-task` does the same.)
+    """
+    import boto3
+
+    sqs = boto3.client("sqs")
+    moved = 0
+    while messages := sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            sqs.send_message(QueueUrl=target, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=source, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+    click.echo(f"{moved} messages moved back to {target}")
