@@ -46,6 +46,7 @@ def backfill(
         except Exception as exc:  # one key's failure is reported; the rest go on
             return (key, f"{type(exc).__name__}: {exc}")
 
+    changed: set[str] = set()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for outcome in pool.map(ingest, keys):
             if isinstance(outcome, tuple):
@@ -54,10 +55,11 @@ def backfill(
                     on_key(None)
                 continue
             result.statuses[outcome.status] += 1
+            changed |= outcome.feeds
             if outcome.problems:
                 result.rejected.append(outcome)
             if on_key:
                 on_key(outcome)
     publisher = runtime.publisher
-    result.publish = publisher.publish(utc_now(), force=publisher.known_feeds())
+    result.publish = publisher.publish(utc_now(), changed=changed, force=publisher.known_feeds() | changed)
     return result

@@ -58,9 +58,24 @@ class Ingestor:
         self.bucket = bucket
         self.index = index
         self.config = config
+        self.reported_meanwhile = False
+        """A report was written but recording it lost a race (see `ingest`)."""
 
     def ingest(self, key: str, now: datetime) -> IngestOutcome:
-        """Make the index hold what `key` holds now; see the module docstring for why."""
+        """Make the index hold what `key` holds now; see the module docstring for why.
+
+        The outcome's feeds are for the caller to pass to `Publisher.publish(changed=...)`, which
+        counts the change and publishes it.
+        """
+        outcome = self._ingest(key, now)
+        if outcome.status != "rejected" and self.reported_meanwhile:
+            # A round rejected a version that a newer, good one replaced before the rejection was
+            # recorded: its report object must not outlive it.
+            self.bucket.delete_report(key)
+        return outcome
+
+    def _ingest(self, key: str, now: datetime) -> IngestOutcome:
+        self.reported_meanwhile = False
         for _ in range(MAX_ROUNDS):
             previous = self.index.get_source(key)
             try:
@@ -89,9 +104,9 @@ class Ingestor:
     def _index(self, stored: StoredArticle, previous: SourceState | None, now: datetime) -> IngestOutcome:
         key = stored.key
         if previous and previous.version == stored.version.token and not previous.reported:
-            # A redelivery after a crash between commit and bump: count the change again so the
-            # publish that follows really publishes (unchanged bytes are still not rewritten).
-            self.index.bump(previous.feeds)
+            # Already indexed (a duplicate event, or a redelivery after a crash before publishing):
+            # name its feeds anyway, so the publish that follows counts and publishes them
+            # (unchanged bytes are still not rewritten).
             return IngestOutcome(key, "unchanged", previous.feeds, previous.article_id)
         try:
             article = parse_article(key, stored.data, self.config)
@@ -111,14 +126,12 @@ class Ingestor:
         except PayloadTooLargeError as exc:
             problem = Problem("body", f"the article is too large to index ({exc}); shorten it")
             return self._reject(ArticleError(key, [problem]), stored, previous)
-        self.index.bump(feeds)
         status = article_status(article, now)
         self.bucket.tag_status(stored, status)
         return IngestOutcome(key, status, feeds, article.id)
 
     def _remove(self, key: str, previous: SourceState | None) -> IngestOutcome:
         feeds = self.index.commit(key, previous, None, "")
-        self.index.bump(feeds)
         if previous and previous.reported:
             self.bucket.delete_report(key)
         return IngestOutcome(key, "deleted", feeds, previous.article_id if previous else "")
@@ -129,7 +142,9 @@ class Ingestor:
         """Report the problems beside the article; the index (and so the feeds) stay as they were."""
         self.bucket.write_report(error, stored.version if stored else None)
         if not (previous and previous.reported):
+            self.reported_meanwhile = True
             self.index.mark_reported(error.path, previous)
+            self.reported_meanwhile = False
         if stored is not None:
             self.bucket.tag_status(stored, "rejected")
         return IngestOutcome(error.path, "rejected", set(), problems=error.problems)

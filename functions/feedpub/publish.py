@@ -1,10 +1,11 @@
 """Publishing feeds from the index, one publisher at a time, without ever losing an update.
 
-Ingest bumps a revision counter per feed after writing the feed's entries. A publisher takes a
-lock, publishes every feed whose revision is ahead of what it last published, records the
-revision it saw, and repeats until nothing is ahead, then releases the lock and looks once more.
-An ingest that finds the lock taken simply returns: its bump happened before it tried the lock,
-so the holder sees it either before releasing or in the look after. The lock expires after longer
+After writing a feed's entries, ingest counts a change to that feed (a per-feed revision and one
+total) in the same write that tries to take the publish lock. The holder publishes every feed
+whose revision is ahead of what it last published, then records what it published and releases
+the lock in one write that succeeds only if the total is still what it saw; otherwise it goes
+round again. So an ingest that finds the lock taken simply returns: its count landed before the
+holder can release, and the holder publishes its change. The lock expires after longer
 than a Lambda can run, so a crashed holder never blocks for long, and a stale one cannot outlive
 it.
 """
@@ -72,40 +73,49 @@ class Publisher:
         self.budget_seconds = lock_seconds / 3 if budget_seconds is None else budget_seconds
         """How long one call keeps publishing rounds under sustained ingest before handing over."""
 
-    def publish(self, now: datetime, force: Iterable[str] = ()) -> PublishResult:
-        """Publish every feed that changed, plus `force` (e.g. all feeds, to release embargoes)."""
+    def publish(
+        self, now: datetime, changed: Iterable[str] = (), force: Iterable[str] = ()
+    ) -> PublishResult:
+        """Count `changed` (feeds whose entries an ingest just wrote) and publish every feed that
+        changed, plus `force` (e.g. all feeds, to release embargoes).
+
+        The common case costs two writes to the STATE item: count-and-lock, and record-and-release.
+        """
         result = PublishResult()
         owner = uuid.uuid4().hex
         forced = set(force)
         started = self.clock()
-        while True:
-            state = self.index.acquire(owner, self.clock(), self.lock_seconds)
-            if state is None:
-                result.deferred = True
-                return result
-            try:
-                while dirty := state.dirty() | forced:
-                    forced = set()
-                    state = self._publish_feeds(sorted(dirty), state, now, owner, result)
-                    if self.clock() - started > self.budget_seconds:
-                        break  # hand over: the next ingest or scheduled run publishes the rest
-            except LockLostError:
-                result.deferred = True
-                return result
-            except BaseException:
-                self.index.release(owner)
-                raise
-            if not self.index.release(owner).dirty() or self.clock() - started > self.budget_seconds:
-                result.deferred = result.deferred or bool(state.dirty())
-                return result
+        state = self.index.acquire(owner, self.clock(), self.lock_seconds, bump=changed)
+        if state is None:
+            result.deferred = True  # the holder sees our count before it may release
+            return result
+        try:
+            while True:
+                dirty = state.dirty() | forced
+                forced = set()
+                done, hashes = self._publish_feeds(sorted(dirty), state, now, result)
+                if self.index.finish(owner, done, hashes, state, self.clock()):
+                    return result
+                # More changes came in meanwhile (or the lease ran out: LockLostError).
+                state = self.index.checkpoint(owner, done, hashes, self.clock(), self.lock_seconds)
+                if self.clock() - started > self.budget_seconds:
+                    break  # hand over: the next ingest or scheduled run publishes the rest
+        except LockLostError:
+            result.deferred = True
+            return result
+        except BaseException:
+            self.index.release(owner)
+            raise
+        result.deferred = bool(self.index.release(owner).dirty())
+        return result
 
     def _publish_feeds(
-        self, feeds: list[str], state: PublishState, now: datetime, owner: str, result: PublishResult
-    ) -> PublishState:
+        self, feeds: list[str], state: PublishState, now: datetime, result: PublishResult
+    ) -> tuple[dict[str, int], dict[str, str]]:
+        """Render and write each feed's files; returns the revisions and hashes to record."""
         done: dict[str, int] = {}
         hashes: dict[str, str] = {}
         for feed in feeds:
-            seen = state.revs.get(feed, 0)
             items = self.index.query_feed(feed, now, self.config.items_per_feed)
             spec = spec_for(feed, self.config, items[0].section_title if items else None)
             for file in render_feed_set(spec, items, self.config):
@@ -116,9 +126,9 @@ class Publisher:
                 self.site.put(file)
                 hashes[file.key] = digest
                 result.written.append(file.key)
-            done[feed] = max(seen, state.done.get(feed, 0))
+            done[feed] = max(state.revs.get(feed, 0), state.done.get(feed, 0))
             result.published.add(feed)
-        return self.index.checkpoint(owner, done, hashes, self.clock(), self.lock_seconds)
+        return done, hashes
 
     def known_feeds(self) -> set[str]:
         """Every feed the index has counted a change for (the site and each section seen)."""

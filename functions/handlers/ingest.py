@@ -63,7 +63,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     )
     if touched:
         started = time.perf_counter()
-        result = runtime().publisher.publish(utc_now())
+        result = runtime().publisher.publish(utc_now(), changed=touched)
         elapsed_ms = (time.perf_counter() - started) * 1000
         metrics.add_metric(name="PublishLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
         metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(result.written))

@@ -346,13 +346,13 @@ def test_real_commit_conflict_with_a_concurrent_ingest(pipeline: Pipeline) -> No
 
 
 def is_lock_acquire(params: dict[str, Any], **_: Any) -> bool:
-    return str(params.get("UpdateExpression", "")).startswith("SET lock_owner = :owner, lock_until")
+    return "lock_owner = " in str(params.get("UpdateExpression", ""))
 
 
 CRASH_POINTS = {
-    # Right after the TransactWriteItems committed, before the revision bump and the publish.
+    # Right after the TransactWriteItems committed, before the publish.
     "after-commit": ("after-call.dynamodb.TransactWriteItems", lambda **kwargs: True),
-    # After the bump, when the publisher goes for the lock.
+    # After the object was tagged, when the publisher goes to count the change and take the lock.
     "before-publish": ("before-parameter-build.dynamodb.UpdateItem", is_lock_acquire),
 }
 

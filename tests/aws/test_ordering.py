@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from feedpub.article import utc_now
+from feedpub.ingest import IngestOutcome
 from tests.aws.conftest import (
     ARTICLES_BUCKET,
     SITE_BUCKET,
@@ -303,11 +304,11 @@ def test_report_of_a_bad_version_replaced_while_in_flight_is_removed(pipeline: P
     events.register("after-call.dynamodb.UpdateItem", x_after_update)
     events.register("before-call.dynamodb.TransactWriteItems", y_before_commit)
     events.register("after-call.dynamodb.TransactWriteItems", y_after_commit)
-    outcomes: list[str] = []
+    outcomes: list[IngestOutcome] = []
 
     def run_x() -> None:
         x_thread_id.append(threading.get_ident())
-        outcomes.append(pipeline.ingestor().ingest(KEY, utc_now()).status)
+        outcomes.append(pipeline.ingestor().ingest(KEY, utc_now()))
 
     x = threading.Thread(target=run_x)
     x.start()
@@ -316,10 +317,10 @@ def test_report_of_a_bad_version_replaced_while_in_flight_is_removed(pipeline: P
     y_outcome = pipeline.ingestor().ingest(KEY, utc_now())
     x.join(10)
     assert not x.is_alive()
-    pipeline.publisher().publish(utc_now())
+    pipeline.publisher().publish(utc_now(), changed=y_outcome.feeds.union(*(o.feeds for o in outcomes)))
 
     # The interleaving happened: one of the two indexed the fixed version, the other found it done.
-    assert sorted([y_outcome.status, *outcomes]) == ["published", "unchanged"]
+    assert sorted([y_outcome.status, *(o.status for o in outcomes)]) == ["published", "unchanged"]
     assert pipeline.feed()["items"][0]["title"] == "Ferry talks resume, fixed"
     assert_converged(pipeline)
     assert pipeline.report(KEY) is None, json.dumps(pipeline.report(KEY))

@@ -29,6 +29,7 @@ from feedpub.views.counting import page_path
 SITE_FEED = "site"
 STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "PUBLISH"}}
 MAX_PAYLOAD_BYTES = 300 * 1024
+TOTAL = "rev_total"
 
 
 class IdTakenError(Exception):
@@ -107,6 +108,10 @@ class PublishState:
     revs: dict[str, int] = field(default_factory=dict)
     done: dict[str, int] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
+    total: int = 0
+    """How many bumps ever: a publisher may release only if it is what it saw (see `finish`)."""
+    lock_owner: str = ""
+    lock_until: float = 0.0
 
     def dirty(self) -> set[str]:
         """Feeds changed since they were last published."""
@@ -124,6 +129,12 @@ class PublishState:
                 state.done[rest] = int(value["N"])
             elif kind == "hash":
                 state.hashes[rest] = value["S"]
+            elif name == TOTAL:
+                state.total = int(value["N"])
+            elif name == "lock_owner":
+                state.lock_owner = value["S"]
+            elif name == "lock_until":
+                state.lock_until = float(value["N"])
         return state
 
 
@@ -141,6 +152,24 @@ def _source_state(key: str, item: dict[str, Any]) -> SourceState:
 
 def _names(prefix: str, keys: Iterable[str]) -> dict[str, str]:
     return {f"#{prefix}{i}": key for i, key in enumerate(keys)}
+
+
+def _progress(
+    done: dict[str, int], hashes: dict[str, str]
+) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    """SET clauses, names and values recording published revisions and file hashes."""
+    sets: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for i, (feed, rev) in enumerate(done.items()):
+        names[f"#d{i}"] = f"done:{feed}"
+        values[f":d{i}"] = {"N": str(rev)}
+        sets.append(f"#d{i} = :d{i}")
+    for i, (key, digest) in enumerate(hashes.items()):
+        names[f"#h{i}"] = f"hash:{key}"
+        values[f":h{i}"] = {"S": digest}
+        sets.append(f"#h{i} = :h{i}")
+    return sets, names, values
 
 
 class ArticleIndex:
@@ -350,13 +379,43 @@ class ArticleIndex:
         self.db.update_item(
             TableName=self.table,
             Key=STATE_KEY,
-            UpdateExpression="ADD " + ", ".join(f"{n} :one" for n in names),
-            ExpressionAttributeNames=names,
+            UpdateExpression="ADD " + ", ".join(f"{n} :one" for n in [*names, "#total"]),
+            ExpressionAttributeNames={**names, "#total": TOTAL},
             ExpressionAttributeValues={":one": {"N": "1"}},
         )
 
-    def acquire(self, owner: str, now: float, seconds: float) -> PublishState | None:
-        """Take the publish lock unless another live publisher holds it; returns the state."""
+    def acquire(
+        self, owner: str, now: float, seconds: float, bump: Iterable[str] = ()
+    ) -> PublishState | None:
+        """Count a change to each of `bump`, then take the publish lock unless a live publisher
+        holds it; returns the state, or None when the lock is busy.
+
+        With feeds to bump this is one unconditional UpdateItem: the count always lands (the
+        holder sees it before it may release, see `finish`), and the lock is taken only if free.
+        Only a lease left behind by a crashed publisher costs a second, conditional call.
+        """
+        names = _names("r", (f"rev:{feed}" for feed in sorted(set(bump))))
+        if names:
+            response = self.db.update_item(
+                TableName=self.table,
+                Key=STATE_KEY,
+                UpdateExpression="ADD "
+                + ", ".join(f"{n} :one" for n in [*names, "#total"])
+                + " SET lock_owner = if_not_exists(lock_owner, :owner),"
+                " lock_until = if_not_exists(lock_until, :until)",
+                ExpressionAttributeNames={**names, "#total": TOTAL},
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":owner": {"S": owner},
+                    ":until": {"N": f"{now + seconds:.3f}"},
+                },
+                ReturnValues="ALL_NEW",
+            )
+            state = PublishState.from_item(response["Attributes"])
+            if state.lock_owner == owner:
+                return state
+            if state.lock_until >= now:
+                return None  # a live publisher holds the lock and will see the bump
         try:
             response = self.db.update_item(
                 TableName=self.table,
@@ -376,6 +435,37 @@ class ArticleIndex:
             raise
         return PublishState.from_item(response["Attributes"])
 
+    def finish(
+        self, owner: str, done: dict[str, int], hashes: dict[str, str], seen: PublishState, now: float
+    ) -> bool:
+        """Record what was published and release the lock in one write, but only if no feed was
+        bumped since `seen` was read and the lease still holds; False means: checkpoint, go round.
+        """
+        sets, names, values = _progress(done, hashes)
+        values[":owner"] = {"S": owner}
+        values[":now"] = {"N": f"{now:.3f}"}
+        names["#total"] = TOTAL
+        if seen.total:
+            values[":total"] = {"N": str(seen.total)}
+            unchanged = "#total = :total"
+        else:
+            unchanged = "attribute_not_exists(#total)"
+        try:
+            self.db.update_item(
+                TableName=self.table,
+                Key=STATE_KEY,
+                UpdateExpression=("SET " + ", ".join(sets) + " " if sets else "")
+                + "REMOVE lock_owner, lock_until",
+                ConditionExpression=f"lock_owner = :owner AND lock_until > :now AND {unchanged}",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def checkpoint(
         self, owner: str, done: dict[str, int], hashes: dict[str, str], now: float, seconds: float
     ) -> PublishState:
@@ -384,20 +474,11 @@ class ArticleIndex:
         Returns the fresh state; raises LockLostError when the lease ran out (another publisher
         may own the feeds now, and what was just written is re-rendered by it).
         """
-        done_names = _names("d", (f"done:{f}" for f in done))
-        hash_names = _names("h", (f"hash:{k}" for k in hashes))
-        values: dict[str, Any] = {
-            ":owner": {"S": owner},
-            ":now": {"N": f"{now:.3f}"},
-            ":until": {"N": f"{now + seconds:.3f}"},
-        }
-        sets = ["lock_until = :until"]
-        for (name, _), value in zip(done_names.items(), done.values(), strict=True):
-            values[f":{name[1:]}"] = {"N": str(value)}
-            sets.append(f"{name} = :{name[1:]}")
-        for (name, _), digest in zip(hash_names.items(), hashes.values(), strict=True):
-            values[f":{name[1:]}"] = {"S": digest}
-            sets.append(f"{name} = :{name[1:]}")
+        sets, names, values = _progress(done, hashes)
+        values[":owner"] = {"S": owner}
+        values[":now"] = {"N": f"{now:.3f}"}
+        values[":until"] = {"N": f"{now + seconds:.3f}"}
+        sets.append("lock_until = :until")
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "Key": STATE_KEY,
@@ -406,8 +487,8 @@ class ArticleIndex:
             "ReturnValues": "ALL_NEW",
             "UpdateExpression": "SET " + ", ".join(sets),
         }
-        if done_names or hash_names:
-            kwargs["ExpressionAttributeNames"] = {**done_names, **hash_names}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
         try:
             response = self.db.update_item(**kwargs)
         except Exception as exc:
