@@ -1,0 +1,312 @@
+"""1. AWS API calls and time per uploaded article as the archive grows, against a naive publisher.
+
+    .venv/bin/python -m benchmarks.upload_cost [--smoke]
+
+feedpub: each upload goes S3 -> SQS (moto delivers the notification) -> the real ingest handler,
+exactly as in Lambda, and every call its boto3 clients make is counted. Two shapes: one upload
+per invocation (an editor uploading one story: the worst case) and ten uploads per invocation
+(the template's batch size, as in a burst).
+
+The naive publisher is what most small feed generators do on every change: list the bucket, read
+and parse every article, render the newest of the site and of the story's section, write them.
+
+The index is seeded directly (one parsed story per section, copied with new ids and dates) so the
+large sizes take seconds to set up; nothing on feedpub's hot path lists the bucket or reads other
+articles, so seeded articles need no objects. The naive publisher needs the objects, so they are
+put straight into moto's backend. `benchmarks.moto_scale` makes moto's Query and transactions cost
+what DynamoDB's do (see there why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from benchmarks.report import Benchmark
+
+SECTIONS = {"world": "World", "national": "National", "business": "Business", "sport": "Sport"}
+BASE = datetime(2001, 1, 1, tzinfo=UTC)
+
+
+def story(n: int, section: str = "world", published: datetime | None = None) -> str:
+    """A short but complete Markdown story (headline, image, dateline, quote)."""
+    when = (published or BASE + timedelta(minutes=37 * n)).isoformat()
+    return (
+        f'---\ntitle: Harbour council vote number {n} delayed again\npublished: "{when}"\n'
+        f"author: Mara Okafor\nsection: {section}\ntags: [harbour, council]\n"
+        "image:\n  url: https://img.example.com/harbour.jpg\n"
+        "  caption: Cranes idle at the north quay on Monday.\n  credit: Example Agency\n---\n"
+        f"**PORT ELLIS** — The council postponed vote {n} on the harbour plan after a late objection.\n\n"
+        "“We need another week,” said Tomas Brandt, the harbour master.\n\n"
+        + "Officials said the dockyard budget would be reviewed before the next sitting. "
+        * 8
+    )
+
+
+def seeded_articles(count: int, config: Any) -> Iterator[tuple[str, Any]]:
+    """`count` distinct indexed articles, oldest first, round-robin over the sections."""
+    from feedpub.article import parse_article
+
+    templates = {
+        section: parse_article(f"articles/{section}/t.md", story(0, section).encode(), config)
+        for section in SECTIONS
+    }
+    for n in range(count):
+        section = list(SECTIONS)[n % len(SECTIONS)]
+        article_id = f"seed-{n}"
+        key = f"articles/{section}/{article_id}.md"
+        yield (
+            key,
+            dataclasses.replace(
+                templates[section],
+                id=article_id,
+                key=key,
+                title=f"Harbour council vote number {n} delayed again",
+                url=f"{config.base_url}/{section}/{article_id}",
+                published=BASE + timedelta(minutes=37 * n),
+            ),
+        )
+
+
+class BatchSeeder:
+    """Stands in for the DynamoDB client while seeding: transactions become batched puts."""
+
+    def __init__(self, db: Any, table: str) -> None:
+        self.db = db
+        self.table = table
+        self.pending: list[dict[str, Any]] = []
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> None:  # noqa: N803
+        self.pending += [{"PutRequest": {"Item": a["Put"]["Item"]}} for a in TransactItems if "Put" in a]
+        while len(self.pending) >= 25:
+            self.flush(25)
+
+    def flush(self, size: int = 25) -> None:
+        while self.pending:
+            batch, self.pending = self.pending[:size], self.pending[size:]
+            self.db.batch_write_item(RequestItems={self.table: batch})
+            if size == 25 and len(self.pending) < 25:
+                return
+
+
+@contextmanager
+def world(indexed: int, objects: bool) -> Iterator[Any]:
+    """An in-process moto account with the pipeline's resources, `indexed` articles in the index,
+    their feeds published, and (with `objects`) an object per article in the articles bucket."""
+    import pytest
+    from moto.backends import get_backend
+    from tests.aws.conftest import ARTICLES_BUCKET, TABLE, moto_pipeline
+
+    from benchmarks.moto_scale import partition_scoped_moto
+    from feedpub.aws.index_table import SITE_FEED, ArticleIndex, section_feed_name
+    from feedpub.runtime import runtime
+
+    with pytest.MonkeyPatch.context() as monkeypatch, partition_scoped_moto() as cancelled:
+        monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+        monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "1")
+        with moto_pipeline(monkeypatch) as pipeline:
+            seeder = BatchSeeder(pipeline.dynamodb, TABLE)
+            seeding = ArticleIndex(TABLE, seeder)
+            s3_backend = get_backend("s3")["123456789012"]["global"]
+            for key, article in seeded_articles(indexed, pipeline.config):
+                seeding.commit(key, None, article, f"seed/{article.id}")
+                if objects:
+                    n = int(article.id.removeprefix("seed-"))
+                    s3_backend.put_object(ARTICLES_BUCKET, key, story(n, article.section).encode())
+            seeder.flush()
+            feeds = [SITE_FEED, *(section_feed_name(s) for s in SECTIONS)]
+            runtime().publisher.publish(datetime.now(UTC), changed=feeds, force=feeds)
+            yield pipeline
+            if cancelled.count:
+                raise RuntimeError(f"{cancelled.count} cancelled transactions ({cancelled.last}): see moto_scale")
+
+
+class CallCounter:
+    """Counts the API calls of the given boto3 clients by operation."""
+
+    def __init__(self, *clients: Any) -> None:
+        self.calls: Counter[str] = Counter()
+        for client in clients:
+            client.meta.events.register("before-call.*.*", self._count)
+
+    def _count(self, event_name: str, **_: Any) -> None:
+        self.calls[event_name.split(".", 1)[1]] += 1
+
+
+def new_story(u: int) -> tuple[str, bytes]:
+    """The u-th uploaded story: newer than every seeded one, spread over the sections."""
+    section = list(SECTIONS)[u % len(SECTIONS)]
+    published = datetime(2026, 11, 20, 8, tzinfo=UTC) + timedelta(minutes=u)
+    return f"articles/{section}/new-{u}.md", story(10_000_000 + u, section, published).encode()
+
+
+def measure_feedpub(indexed: int, uploads: int, per_invocation: int) -> dict[str, Any]:
+    """Calls and median time per upload through the ingest handler."""
+    from feedpub.aws import clients
+
+    with world(indexed, objects=False) as pipeline:
+        pipeline.upload(*new_story(10**6))  # a warm-up invocation: imports and caches are a cold start's
+        assert pipeline.invoke(pipeline.receive()) == {"batchItemFailures": []}
+        counter = CallCounter(clients.client("s3"), clients.client("dynamodb"))
+        times = []
+        for start in range(0, uploads, per_invocation):
+            for u in range(start, start + per_invocation):
+                pipeline.upload(*new_story(u))
+            records = []
+            while len(records) < per_invocation:
+                records += pipeline.receive()
+            began = time.perf_counter()
+            response = pipeline.invoke(records)
+            times.append((time.perf_counter() - began) / per_invocation)
+            assert response == {"batchItemFailures": []}, response
+        listed = set(pipeline.feed_ids())
+        missing = {f"new-{u}" for u in range(max(0, uploads - 20), uploads)} - listed
+        assert not missing, f"uploads missing from the site feed: {sorted(missing)}"
+    total = sum(counter.calls.values())
+    return {
+        "calls": total / uploads,
+        "ms": statistics.median(times) * 1000,
+        "by_call": {name: n / uploads for name, n in sorted(counter.calls.items())},
+    }
+
+
+def naive_publish(s3: Any, config: Any, key: str) -> None:
+    """The baseline: list every article, read and parse each, render the two feed sets touched."""
+    from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET
+
+    from feedpub.article import parse_article
+    from feedpub.errors import ArticleError
+    from feedpub.feeds import section_feed, site_feed
+    from feedpub.render import render_feed_set
+
+    articles = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=ARTICLES_BUCKET, Prefix="articles/"):
+        for item in page.get("Contents", []):
+            data = s3.get_object(Bucket=ARTICLES_BUCKET, Key=item["Key"])["Body"].read()
+            try:
+                articles.append(parse_article(item["Key"], data, config))
+            except ArticleError:
+                continue
+    now = datetime.now(UTC)
+    listed = sorted((a for a in articles if a.is_listed(now)), key=lambda a: a.sort_key(), reverse=True)
+    section = key.split("/")[1]
+    in_section = [a for a in listed if a.section == section]
+    sets = [
+        (site_feed(config), listed[: config.items_per_feed]),
+        (section_feed(config, section, SECTIONS[section]), in_section[: config.items_per_feed]),
+    ]
+    for spec, items in sets:
+        for file in render_feed_set(spec, items, config):
+            s3.put_object(Bucket=SITE_BUCKET, Key=file.key, Body=file.body, ContentType=file.content_type)
+
+
+def measure_naive(indexed: int, uploads: int) -> dict[str, Any]:
+    """Calls and median time per upload of the naive publisher over `indexed` stored articles."""
+    from tests.aws.conftest import ARTICLES_BUCKET
+
+    with world(indexed, objects=True) as pipeline:
+        import feedpub.render  # noqa: F401  (imported by the warm-up above in feedpub's case)
+
+        counter = CallCounter(pipeline.s3)
+        times = []
+        for u in range(uploads):
+            key, body = new_story(u)
+            pipeline.s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=body)
+            counter.calls["s3.PutObject"] -= 1  # the editor's upload, not the publisher's
+            began = time.perf_counter()
+            naive_publish(pipeline.s3, pipeline.config, key)
+            times.append(time.perf_counter() - began)
+        assert f"new-{uploads - 1}" in pipeline.feed_ids()
+    return {
+        "calls": sum(counter.calls.values()) / uploads,
+        "ms": statistics.median(times) * 1000,
+        "by_call": {name: n / uploads for name, n in sorted(counter.calls.items())},
+    }
+
+
+def run_benchmark(smoke: bool) -> Benchmark:
+    sizes = [20, 100] if smoke else [100, 10_000, 100_000]
+    uploads = 2 if smoke else 20
+    rows: list[list[Any]] = []
+    single: dict[int, dict[str, Any]] = {}
+    series: dict[str, list[tuple[float, float]]] = {
+        "feedpub, 1 upload per invocation": [],
+        "feedpub, 10 per invocation": [],
+        "naive": [],
+    }
+    for size in sizes:
+        one = single[size] = measure_feedpub(size, uploads, 1)
+        ten = measure_feedpub(size, 10 if smoke else 50, 10)
+        naive = measure_naive(size, 1 if smoke or size >= 100_000 else 3)
+        rows.append(
+            [
+                size,
+                one["calls"],
+                one["ms"],
+                ten["calls"],
+                ten["ms"],
+                naive["calls"],
+                naive["ms"],
+                naive["ms"] / one["ms"],
+            ]
+        )
+        series["feedpub, 1 upload per invocation"].append((size, one["calls"]))
+        series["feedpub, 10 per invocation"].append((size, ten["calls"]))
+        series["naive"].append((size, naive["calls"]))
+    calls = [single[s]["calls"] for s in sizes]
+    spread = (max(calls) - min(calls)) / min(calls)
+    constant = spread <= 0.05
+    per_ten = rows[-1][3]
+    met = None if smoke else constant and max(calls) <= 12
+    breakdown = ", ".join(f"{name} {n:g}" for name, n in single[sizes[-1]]["by_call"].items())
+    return Benchmark(
+        number=1,
+        title="AWS API calls and time per upload, by archive size",
+        target="calls per upload constant within 5% across archive sizes, at most 12; time flat",
+        met=met,
+        columns=[
+            "indexed articles",
+            "calls/upload (1 per invocation)",
+            "ms/upload (1 per invocation)",
+            "calls/upload (10 per invocation)",
+            "ms/upload (10 per invocation)",
+            "naive calls/upload",
+            "naive ms/upload",
+            "naive / feedpub time",
+        ],
+        rows=rows,
+        summary=(
+            f"{min(calls):g}-{max(calls):g} calls per single upload (spread {spread:.0%}), "
+            f"{per_ten:.1f} per upload in batches of 10; naive: {rows[-1][5]:,.0f} at {sizes[-1]:,}"
+        ),
+        notes=[
+            f"Calls of one single upload at {sizes[-1]:,} indexed: {breakdown}.",
+        ],
+        series=series,
+        extra={"by_call": {s: single[s]["by_call"] for s in sizes}},
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, seconds")
+    result = run_benchmark(parser.parse_args().smoke)
+    from benchmarks.report import markdown_table
+
+    print(markdown_table(result.columns, result.rows))
+    print(result.summary)
+    for note in result.notes:
+        print(note)
+
+
+if __name__ == "__main__":
+    main()
