@@ -9,16 +9,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import nh3
 
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
-from feedpub.sanitize import first_paragraph_text, html_to_text, markdown_to_html, sanitize_html
-from feedpub.source import RawArticle, load_raw_article
 from feedpub.text import clean_text, slugify, strip_illegal, truncate_words
+
+if TYPE_CHECKING:
+    from feedpub.source import RawArticle
+
+# Parsing an article needs Markdown, YAML, HTML sanitizing and lxml; reading indexed articles needs
+# none of them. They are imported where parsing uses them, so that the functions that only read
+# the index (publish, views, most viewed) never load them (see benchmarks/cold_start.py).
 
 ARTICLES_PREFIX = "articles/"
 SUMMARY_LIMIT = 300
@@ -159,6 +162,8 @@ def plain_text(value: str) -> str:
     """
     value = strip_illegal(value)
     if "<" in value or "&" in value:
+        import nh3
+
         value = html.unescape(nh3.clean(value, tags=set(), clean_content_tags={"script", "style"}))
     return clean_text(value)
 
@@ -431,6 +436,8 @@ def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
     if v.problems:
         raise ArticleError(path, v.problems)
     assert published is not None
+    from feedpub.sanitize import first_paragraph_text, html_to_text, sanitize_html
+
     sanitized = sanitize_html(body_html, url)
     if not html_to_text(sanitized) and "<img" not in sanitized:
         raise ArticleError(
@@ -468,12 +475,16 @@ def _body_html(v: _Validator, raw: RawArticle) -> str:
     if len(text) > MAX_BODY_CHARS:
         v.fail("body", f"is {len(text):,} characters; at most {MAX_BODY_CHARS:,} are allowed")
         return ""
+    from feedpub.sanitize import markdown_to_html
+
     render: Callable[[str], str] = markdown_to_html if raw.body_markdown is not None else str
     return render(strip_illegal(text))
 
 
 def parse_article(path: str, data: bytes, config: SiteConfig) -> Article:
     """Bytes of one article file to a validated Article; raises ArticleError on any problem."""
+    from feedpub.source import load_raw_article
+
     return validate_article(path, load_raw_article(path, data), config)
 
 

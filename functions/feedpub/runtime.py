@@ -1,7 +1,9 @@
 """The objects a Lambda handler needs, built once per execution environment from its variables.
 
 Each piece is built on first use and asks only for the variables it needs, so a function gets
-exactly the environment (and IAM) its code uses.
+exactly the environment (and IAM) its code uses. The ingest pieces are imported when first built,
+too: reading articles (YAML front matter) is code only the ingest function runs, and the others
+should not load it at their cold start (see benchmarks/cold_start.py).
 """
 
 from __future__ import annotations
@@ -9,16 +11,24 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
-from feedpub.aws.articles_bucket import ArticlesBucket
 from feedpub.aws.index_table import ArticleIndex
 from feedpub.aws.logs_bucket import LogsBucket
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.aws.views_table import ViewCounts
 from feedpub.config import SiteConfig
-from feedpub.ingest import Ingestor
 from feedpub.most_viewed import MostViewedPublisher
 from feedpub.publish import Publisher
+
+if TYPE_CHECKING:
+    from feedpub.aws.articles_bucket import ArticlesBucket
+    from feedpub.ingest import Ingestor
+
+TRACED_MODULES = ("botocore",)
+"""What the handlers' Tracer patches for X-Ray: every AWS call goes through botocore and the
+functions do no other I/O. Powertools' default (`patch_all`) would also import, only to patch
+them, whichever of requests, sqlite3, httpx ... happen to be installed."""
 
 
 class Runtime:
@@ -42,6 +52,8 @@ class Runtime:
     @cached_property
     def articles(self) -> ArticlesBucket:
         """The editors' bucket (ARTICLES_BUCKET)."""
+        from feedpub.aws.articles_bucket import ArticlesBucket
+
         return ArticlesBucket(self._require("ARTICLES_BUCKET"))
 
     @cached_property
@@ -67,6 +79,8 @@ class Runtime:
     @cached_property
     def ingestor(self) -> Ingestor:
         """Indexes article keys."""
+        from feedpub.ingest import Ingestor
+
         return Ingestor(self.articles, self.index, self.config)
 
     @cached_property

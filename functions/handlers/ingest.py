@@ -14,11 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from feedpub.article import utc_now
 from feedpub.events import article_keys
-from feedpub.runtime import runtime
+from feedpub.runtime import TRACED_MODULES, runtime
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 processor = BatchProcessor(event_type=EventType.SQS)
 touched: set[str] = set()
 """Feeds changed by the current batch; published once after it."""

@@ -10,11 +10,11 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from feedpub.article import utc_now
-from feedpub.runtime import runtime
+from feedpub.runtime import TRACED_MODULES, runtime
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 
 
 @event_source(data_class=EventBridgeEvent)

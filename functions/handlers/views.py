@@ -13,11 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from feedpub.events import object_refs
 from feedpub.most_viewed import count_log
-from feedpub.runtime import runtime
+from feedpub.runtime import TRACED_MODULES, runtime
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_MODULES)
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
