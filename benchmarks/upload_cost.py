@@ -125,7 +125,8 @@ def world(indexed: int, objects: bool) -> Iterator[Any]:
             runtime().publisher.publish(datetime.now(UTC), changed=feeds, force=feeds)
             yield pipeline
             if cancelled.count:
-                raise RuntimeError(f"{cancelled.count} cancelled transactions ({cancelled.last}): see moto_scale")
+                reason = f"{cancelled.count} cancelled transactions ({cancelled.last})"
+                raise RuntimeError(f"{reason}: see benchmarks.moto_scale")
 
 
 class CallCounter:
