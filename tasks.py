@@ -5,6 +5,7 @@
     python3 tasks.py test   # install, then ruff, mypy and the whole test suite
     python3 tasks.py demo   # install, then just build the example feeds into ./public
     python3 tasks.py tools  # aws-sam-cli and checkov into .tools/ (test does this too)
+    python3 tasks.py soak   # install, then the burst-and-soak test at full size (minutes)
 
 The first run creates .venv and installs the project with its dev tools; later runs reinstall only
 when pyproject.toml changed.
@@ -88,7 +89,15 @@ def test() -> None:
     run(BIN / "python", "-m", "pytest", "-n", "auto", "-q", *sys.argv[2:])
 
 
-COMMANDS = {"serve": serve, "demo": demo, "test": test, "tools": tools}
+def soak() -> None:
+    """The burst-and-soak test at full size: 600 uploads, and deletes, from 8 editors at once
+    while 4 function instances ingest; prints what it did (CI runs a small one)."""
+    os.environ.setdefault("SOAK_UPLOADS", "600")
+    test_file = "tests/aws/test_soak.py"
+    run(BIN / "python", "-m", "pytest", "-n", "0", "-q", "-s", "-m", "soak", test_file, *sys.argv[2:])
+
+
+COMMANDS = {"serve": serve, "demo": demo, "test": test, "soak": soak, "tools": tools}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
