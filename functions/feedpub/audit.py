@@ -14,7 +14,7 @@ from datetime import datetime
 
 from feedpub.article import Article, parse_article
 from feedpub.aws.articles_bucket import ArticlesBucket
-from feedpub.aws.index_table import SITE_FEED, ArticleIndex
+from feedpub.aws.index_table import SITE_FEED, ArticleIndex, SourceState
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError
@@ -57,6 +57,7 @@ def audit(
             rejected.add(key)
     articles = _owners(valid, index)
     rejected |= {a.key for a in valid} - {a.key for a in articles}  # claimants of a taken id
+    articles += _kept_versions(rejected, sources, index)
     for key in sorted(versions.keys() | rejected):
         source = sources.get(key)
         if key in rejected:
@@ -77,6 +78,15 @@ def audit(
     for feed in sorted(feeds):
         found += _audit_feed(feed, articles, site, config, now)
     return sorted(found, key=lambda d: (d.kind, d.where, d.detail))
+
+
+def _kept_versions(
+    rejected: set[str], sources: dict[str, SourceState], index: ArticleIndex
+) -> list[Article]:
+    """A rejected replacement leaves the last good version of its key in the feeds, by design."""
+    ids = {sources[key].article_id: key for key in rejected if key in sources and sources[key].article_id}
+    kept = index.get_articles(ids)
+    return [article for article_id, article in kept.items() if ids[article_id] == article.key]
 
 
 def _owners(valid: list[Article], index: ArticleIndex) -> list[Article]:

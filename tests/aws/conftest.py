@@ -297,7 +297,8 @@ def expected_feeds(pipeline: Pipeline, now: datetime | None = None) -> dict[str,
     Lists the bucket, parses each article as the pipeline does and keeps the listed ones (not
     drafts, not embargoed at `now`), grouped into the site feed (`feeds/feed.json`) and each
     section's (`feeds/<section>/feed.json`), newest first, as (id, title). Where two objects claim
-    one id, the id's owner in the index keeps it (the other is rejected with a report).
+    one id, the id's owner in the index keeps it (the other is rejected with a report). Where a
+    good article was replaced by a bad one, the good version stays listed (by design).
     """
     from feedpub.article import Article, is_article_key, parse_article, utc_now
     from feedpub.errors import ArticleError
@@ -315,7 +316,11 @@ def expected_feeds(pipeline: Pipeline, now: datetime | None = None) -> dict[str,
             try:
                 parsed = parse_article(key, data, pipeline.config)
             except ArticleError:
-                continue
+                # A rejected replacement leaves the key's last good version in the feeds.
+                source = pipeline.index.get_source(key)
+                if source is None or not source.article_id:
+                    continue
+                parsed = pipeline.index.get_articles([source.article_id])[source.article_id]
             by_id.setdefault(parsed.id, []).append(parsed)
     listed: list[Article] = []
     for article_id, claims in by_id.items():

@@ -39,6 +39,17 @@ def test_a_converged_pipeline_audits_clean(pipeline: Pipeline) -> None:
     assert cli_audit() == (0, "0 discrepancies\n")
 
 
+def test_a_good_article_replaced_by_a_bad_one_stays_listed_and_audits_clean(pipeline: Pipeline) -> None:
+    pipeline.upload("articles/world/ferry.md", article("Ferry talks resume"))
+    pipeline.deliver()
+    pipeline.upload("articles/world/ferry.md", "---\ntitle: Broken\npublished: 2022-02-15 08:00\n---\nBody\n")
+    pipeline.deliver()
+
+    assert pipeline.report("articles/world/ferry.md") is not None
+    assert pipeline.feed_ids() == pipeline.feed_ids("feeds/world/feed.json") == ["ferry"]
+    assert run_audit(pipeline) == []  # the feeds keep the last good version, by design
+
+
 def test_every_kind_of_discrepancy_is_reported(pipeline: Pipeline) -> None:
     pipeline.upload("articles/world/a.md", article("A"))
     pipeline.upload("articles/world/gone.md", article("Gone", published="2026-11-19T08:00:00+07:00"))
