@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from feedpub.article import utc_now
 from feedpub.events import article_keys
 from feedpub.runtime import TRACED_MODULES, runtime
+from handlers.failures import invocation_failure_logged, record_failure_logged
 
 logger = Logger()
 metrics = Metrics()
@@ -33,28 +34,32 @@ METRIC_BY_STATUS = {
 }
 
 
+NOT_INDEXED = "article not indexed: its message is delivered again, and dead-lettered after the last receive"
+INVOCATION_FAILED = "invocation failed: every message of the batch is delivered again"
+
+
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     """Index every key one message names; an exception fails just this message."""
     for key in article_keys(record.body):
-        logger.append_keys(object_key=key)
-        outcome = runtime().ingestor.ingest(key, utc_now())
-        touched.update(outcome.feeds)
-        metrics.add_metric(name=METRIC_BY_STATUS[outcome.status], unit=MetricUnit.Count, value=1)
-        if outcome.problems:
-            logger.warning(
-                "article rejected",
-                status=outcome.status,
-                problems=[str(problem) for problem in outcome.problems],
-            )
-        else:
-            logger.info("article indexed", status=outcome.status, article_id=outcome.article_id)
-        logger.remove_keys(["object_key"])
+        with record_failure_logged(logger, record, NOT_INDEXED, object_key=key):
+            outcome = runtime().ingestor.ingest(key, utc_now())
+            touched.update(outcome.feeds)
+            metrics.add_metric(name=METRIC_BY_STATUS[outcome.status], unit=MetricUnit.Count, value=1)
+            if outcome.problems:
+                logger.warning(
+                    "article rejected",
+                    status=outcome.status,
+                    problems=[str(problem) for problem in outcome.problems],
+                )
+            else:
+                logger.info("article indexed", status=outcome.status, article_id=outcome.article_id)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@invocation_failure_logged(logger, INVOCATION_FAILED)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     """Process the batch, then publish the feeds it changed (failures are reported per message)."""
     touched.clear()

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from feedpub.events import object_refs
 from feedpub.most_viewed import count_log
 from feedpub.runtime import TRACED_MODULES, runtime
+from handlers.failures import record_failure_logged
 
 logger = Logger()
 metrics = Metrics()
@@ -21,24 +22,27 @@ tracer = Tracer(patch_modules=TRACED_MODULES)
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+NOT_COUNTED = "log not counted: its message is delivered again, and dead-lettered after the last receive"
+
+
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     """Count one delivered log file; an unreadable file fails only this message."""
     for bucket, key in object_refs(record.body):
-        data = runtime().logs.read(bucket, key)
-        result = count_log(key, data, runtime().views)
-        metrics.add_metric(name="PageViews", unit=MetricUnit.Count, value=result.views)
-        metrics.add_metric(name="MalformedLogLines", unit=MetricUnit.Count, value=result.malformed)
-        logger.info(
-            "log counted",
-            log_key=key,
-            requests=result.requests,
-            views=result.views,
-            unknown_path_views=result.unknown_paths,
-            malformed=result.malformed,
-            malformed_samples=result.samples,
-            duplicate=result.chunks_applied == 0 and result.views > 0,
-        )
+        with record_failure_logged(logger, record, NOT_COUNTED, log_key=key):
+            data = runtime().logs.read(bucket, key)
+            result = count_log(key, data, runtime().views)
+            metrics.add_metric(name="PageViews", unit=MetricUnit.Count, value=result.views)
+            metrics.add_metric(name="MalformedLogLines", unit=MetricUnit.Count, value=result.malformed)
+            logger.info(
+                "log counted",
+                requests=result.requests,
+                views=result.views,
+                unknown_path_views=result.unknown_paths,
+                malformed=result.malformed,
+                malformed_samples=result.samples,
+                duplicate=result.chunks_applied == 0 and result.views > 0,
+            )
 
 
 @logger.inject_lambda_context
