@@ -10,6 +10,17 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 
 from feedpub.article import ARTICLES_PREFIX
 
+PUBLISH_REQUEST = {"feedpub": "publish"}
+"""The body of the message a publisher that handed over its lock queues (see Publisher.publish)."""
+
+
+def is_publish_request(body: str) -> bool:
+    """Whether an SQS message body is a publish request rather than S3 notifications."""
+    try:
+        return bool(json.loads(body) == PUBLISH_REQUEST)
+    except ValueError:
+        return False
+
 
 def article_keys(body: str) -> Iterator[str]:
     """The article keys an SQS message body names; test events and folder markers name none.
@@ -19,7 +30,7 @@ def article_keys(body: str) -> Iterator[str]:
     """
     message = json.loads(body)
     if not isinstance(message, dict) or "Records" not in message:
-        return  # s3:TestEvent, sent once when the notification is configured
+        return  # s3:TestEvent (sent once when the notification is configured), a publish request
     for record in S3Event(message).records:
         key = unquote_plus(record.s3.get_object.key)
         if is_article_key_name(key):

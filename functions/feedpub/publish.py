@@ -37,6 +37,10 @@ class PublishResult:
     unchanged: list[str] = field(default_factory=list)
     deferred: bool = False
     """The lock was held by another publisher, which takes this change along."""
+    pending: bool = False
+    """This publisher handed the lock over (its time budget ran out) with changes unpublished,
+    possibly counted by publishers that found the lock held and trusted it: someone must publish
+    soon (the ingest handler queues a publish request)."""
 
 
 def spec_for(feed: str, config: SiteConfig, section_title: str | None = None) -> FeedSpec:
@@ -106,7 +110,7 @@ class Publisher:
         except BaseException:
             self.index.release(owner)
             raise
-        result.deferred = bool(self.index.release(owner).dirty())
+        result.deferred = result.pending = bool(self.index.release(owner).dirty())
         return result
 
     def _publish_feeds(

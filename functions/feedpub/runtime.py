@@ -23,6 +23,7 @@ from feedpub.publish import Publisher
 
 if TYPE_CHECKING:
     from feedpub.aws.articles_bucket import ArticlesBucket
+    from feedpub.aws.ingest_queue import IngestQueue
     from feedpub.ingest import Ingestor
 
 TRACED_MODULES = ("botocore",)
@@ -60,6 +61,13 @@ class Runtime:
     def index(self) -> ArticleIndex:
         """The ArticlesTable (TABLE_NAME)."""
         return ArticleIndex(self._require("TABLE_NAME"))
+
+    @cached_property
+    def ingest_queue(self) -> IngestQueue:
+        """The ingest function's own queue (INGEST_QUEUE_URL), for publish requests."""
+        from feedpub.aws.ingest_queue import IngestQueue
+
+        return IngestQueue(self._require("INGEST_QUEUE_URL"))
 
     @cached_property
     def site(self) -> SiteBucket:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -13,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from feedpub.article import utc_now
-from feedpub.events import article_keys
+from feedpub.events import article_keys, is_publish_request
 from feedpub.runtime import TRACED_MODULES, runtime
 from handlers.failures import invocation_failure_logged, record_failure_logged
 
@@ -21,8 +22,19 @@ logger = Logger()
 metrics = Metrics()
 tracer = Tracer(patch_modules=TRACED_MODULES)
 processor = BatchProcessor(event_type=EventType.SQS)
-touched: set[str] = set()
-"""Feeds changed by the current batch; published once after it."""
+
+
+@dataclass
+class BatchWork:
+    """What the current batch leaves for the one publish after it."""
+
+    feeds: set[str] = field(default_factory=set)
+    """Feeds whose entries the batch changed."""
+    requested: bool = False
+    """The batch holds a publish request (queued by a publisher that handed its lock over)."""
+
+
+batch = BatchWork()
 
 METRIC_BY_STATUS = {
     "published": "ArticlesAccepted",
@@ -41,10 +53,13 @@ INVOCATION_FAILED = "invocation failed: every message of the batch is delivered 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     """Index every key one message names; an exception fails just this message."""
+    if is_publish_request(record.body):
+        batch.requested = True
+        return
     for key in article_keys(record.body):
         with record_failure_logged(logger, record, NOT_INDEXED, object_key=key):
             outcome = runtime().ingestor.ingest(key, utc_now())
-            touched.update(outcome.feeds)
+            batch.feeds.update(outcome.feeds)
             metrics.add_metric(name=METRIC_BY_STATUS[outcome.status], unit=MetricUnit.Count, value=1)
             if outcome.problems:
                 logger.warning(
@@ -62,21 +77,27 @@ def record_handler(record: SQSRecord) -> None:
 @invocation_failure_logged(logger, INVOCATION_FAILED)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     """Process the batch, then publish the feeds it changed (failures are reported per message)."""
-    touched.clear()
+    batch.feeds.clear()
+    batch.requested = False
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
-    if touched:
-        started = time.perf_counter()
-        result = runtime().publisher.publish(utc_now(), changed=touched)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        metrics.add_metric(name="PublishLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
-        metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(result.written))
-        metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(result.unchanged))
-        logger.info(
-            "published",
-            feeds=sorted(result.published),
-            written=result.written,
-            deferred=result.deferred,
-        )
+    if batch.feeds or batch.requested:
+        publish(batch.feeds)
     return response
+
+
+def publish(changed: set[str]) -> None:
+    """Count and publish the batch's changes; if the lock was handed over with changes pending
+    (its holder's time ran out), queue a publish request so they do not wait for the schedule."""
+    started = time.perf_counter()
+    result = runtime().publisher.publish(utc_now(), changed=changed)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    metrics.add_metric(name="PublishLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+    metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(result.written))
+    metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(result.unchanged))
+    logger.info("published", feeds=sorted(result.published), written=result.written, deferred=result.deferred)
+    if result.pending:
+        runtime().ingest_queue.request_publish()
+        metrics.add_metric(name="PublishRequested", unit=MetricUnit.Count, value=1)
+        logger.info("lock handed over with changes pending: publish requested")

@@ -195,6 +195,7 @@ def moto_pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
         sqs = boto3.client("sqs", region_name=REGION)
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         queue = create_resources(s3, sqs, dynamodb)
+        monkeypatch.setenv("INGEST_QUEUE_URL", queue)
         yield Pipeline(s3, sqs, dynamodb, queue, SiteConfig.from_env(os.environ))
     clients.client.cache_clear()
     runtime.cache_clear()

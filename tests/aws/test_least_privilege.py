@@ -19,6 +19,7 @@ import pytest
 from moto import mock_aws
 
 from feedpub.aws import clients
+from feedpub.aws.index_table import ArticleIndex
 from feedpub.local.runner import scheduled_event
 from feedpub.local.stack import REGION, Stack, create_stack, fake_aws_environment
 from feedpub.runtime import runtime
@@ -79,8 +80,14 @@ class Recorder:
                     yield f"dynamodb:{operation}", self.table_arn(table)
             else:
                 yield f"dynamodb:{operation}", self.table_arn(params["TableName"])
+        elif service == "sqs":
+            yield f"sqs:{operation}", queue_arn(self.account, params["QueueUrl"])
         else:
             yield f"{service}:{operation}", "*"
+
+
+def queue_arn(account: str, queue_url: str) -> str:
+    return f"arn:aws:sqs:{REGION}:{account}:{queue_url.rsplit('/', 1)[-1]}"
 
 
 def statements(stack: Stack, logical_id: str) -> list[dict[str, Any]]:
@@ -106,7 +113,7 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stack, Recorder]
         stack = create_stack()
         recorder = Recorder(account=stack.account_id)
         clients.client.cache_clear()
-        for service in ("s3", "dynamodb"):
+        for service in ("s3", "dynamodb", "sqs"):
             events = clients.client(service).meta.events
             events.register("before-parameter-build.*.*", recorder.before)
             events.register("after-call.*.*", recorder.after)
@@ -181,6 +188,21 @@ def test_ingest_function_policy_is_exact(
     sqs.send_message(
         QueueUrl=queue, MessageBody=json.dumps(s3_event("ObjectRemoved:DeleteMarkerCreated", key))
     )
+    # The publish hands its lock over (time budget spent) just as another instance counts a change:
+    # it must ask for a publish (sqs:SendMessage), which the next invocation serves.
+    runtime().publisher.budget_seconds = 0.0
+    counted: list[str] = []
+
+    def another_instance_counts_a_change(params: dict[str, Any], **_: Any) -> None:
+        if "REMOVE lock_owner" in str(params.get("UpdateExpression", "")) and not counted:
+            counted.append("site")
+            ArticleIndex(stack.table_name, boto3.client("dynamodb", region_name=REGION)).bump(counted)
+
+    events = clients.client("dynamodb").meta.events
+    events.register("before-parameter-build.dynamodb.UpdateItem", another_instance_counts_a_change)
+    assert handler({"Records": sqs_records(sqs, queue)}, LambdaContext()) == {"batchItemFailures": []}
+    events.unregister("before-parameter-build.dynamodb.UpdateItem", another_instance_counts_a_change)
+    assert counted and ("sqs:SendMessage", queue_arn(stack.account_id, queue)) in recorder.calls
     assert handler({"Records": sqs_records(sqs, queue)}, LambdaContext()) == {"batchItemFailures": []}
     feed = json.loads(s3.get_object(Bucket=stack.site_bucket, Key="feeds/feed.json")["Body"].read())
     assert [item["title"] for item in feed["items"]] == ["Now good"]

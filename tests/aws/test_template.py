@@ -348,7 +348,9 @@ def test_functions_share_runtime_settings_and_environment(resources: dict[str, A
         assert properties["ReservedConcurrentExecutions"] == 1
     else:
         assert "ReservedConcurrentExecutions" not in properties
-    variables = properties["Environment"]["Variables"]
+    variables = dict(properties["Environment"]["Variables"])
+    if function == "IngestFunction":  # its own queue, for publish requests
+        assert variables.pop("INGEST_QUEUE_URL") == {"Ref": "IngestQueue"}
     assert variables == {
         "ARTICLES_BUCKET": {"Ref": "ArticlesBucket"},
         "SITE_BUCKET": {"Ref": "SiteBucket"},
@@ -461,6 +463,7 @@ def test_ingest_role_is_scoped_to_the_prefixes_it_touches(resources: dict[str, A
         ("s3:PutObject", arn("${ArticlesBucket.Arn}/reports/*")),
         ("s3:DeleteObject", arn("${ArticlesBucket.Arn}/reports/*")),
         ("s3:PutObject", arn("${SiteBucket.Arn}/feeds/*")),
+        ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["IngestQueue", "Arn"]})),
         *{(f"dynamodb:{a}", TABLE_ARN)
           for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")},
     }  # fmt: skip
@@ -625,6 +628,9 @@ def test_function_policies_resolve_to_the_stacks_arns(stack: Stack) -> None:
         f"arn:aws:s3:::{stack.articles_bucket}/reports/*",
         f"arn:aws:s3:::{stack.site_bucket}/feeds/*",
         table_arn,
+        boto3.client("sqs").get_queue_attributes(
+            QueueUrl=stack.ingest_queue_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"],
     }
     publish = {r for s in stack.function_policies("PublishFunction") for r in as_list(s["Resource"])}
     assert publish == {f"arn:aws:s3:::{stack.site_bucket}/feeds/*", table_arn}
