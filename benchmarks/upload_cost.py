@@ -10,10 +10,10 @@ per invocation (an editor uploading one story: the worst case) and ten uploads p
 The naive publisher is what most small feed generators do on every change: list the bucket, read
 and parse every article, render the newest of the site and of the story's section, write them.
 
-The index is seeded directly (one parsed story per section, copied with new ids and dates) so the
-large sizes take seconds to set up; nothing on feedpub's hot path lists the bucket or reads other
-articles, so seeded articles need no objects. The naive publisher needs the objects, so they are
-put straight into moto's backend. `benchmarks.moto_scale` makes moto's Query and transactions cost
+The index is seeded directly (one parsed story per section, copied with new ids and dates) and
+the objects are put straight into moto's backend, so the large sizes take minutes, not hours, to
+set up. Each size is one world: feedpub's single uploads, its batches, then the naive publisher.
+`benchmarks.moto_scale` makes moto's Query and transactions cost
 what DynamoDB's do (see there why).
 """
 
@@ -115,12 +115,15 @@ def world(indexed: int, objects: bool) -> Iterator[Any]:
             seeder = BatchSeeder(pipeline.dynamodb, TABLE)
             seeding = ArticleIndex(TABLE, seeder)
             s3_backend = get_backend("s3")["123456789012"]["global"]
+            bucket = s3_backend.get_bucket(ARTICLES_BUCKET)
+            notifications, bucket.notification_configuration = bucket.notification_configuration, None
             for key, article in seeded_articles(indexed, pipeline.config):
                 seeding.commit(key, None, article, f"seed/{article.id}")
                 if objects:
                     n = int(article.id.removeprefix("seed-"))
                     s3_backend.put_object(ARTICLES_BUCKET, key, story(n, article.section).encode())
             seeder.flush()
+            bucket.notification_configuration = notifications  # seeded objects are not uploads
             feeds = [SITE_FEED, *(section_feed_name(s) for s in SECTIONS)]
             runtime().publisher.publish(datetime.now(UTC), changed=feeds, force=feeds)
             yield pipeline
@@ -134,8 +137,14 @@ class CallCounter:
 
     def __init__(self, *clients: Any) -> None:
         self.calls: Counter[str] = Counter()
+        self.clients = clients
         for client in clients:
             client.meta.events.register("before-call.*.*", self._count)
+
+    def stop(self) -> None:
+        """Stop counting."""
+        for client in self.clients:
+            client.meta.events.unregister("before-call.*.*", self._count)
 
     def _count(self, event_name: str, **_: Any) -> None:
         self.calls[event_name.split(".", 1)[1]] += 1
@@ -148,31 +157,28 @@ def new_story(u: int) -> tuple[str, bytes]:
     return f"articles/{section}/new-{u}.md", story(10_000_000 + u, section, published).encode()
 
 
-def measure_feedpub(indexed: int, uploads: int, per_invocation: int) -> dict[str, Any]:
-    """Calls and median time per upload through the ingest handler."""
+def measure_feedpub(pipeline: Any, first: int, uploads: int, per_invocation: int) -> dict[str, Any]:
+    """Calls and median time per upload through the ingest handler, for uploads first.. onwards."""
     from feedpub.aws import clients
 
-    with world(indexed, objects=False) as pipeline:
-        pipeline.upload(*new_story(10**6))  # a warm-up invocation: imports and caches are a cold start's
-        assert pipeline.invoke(pipeline.receive()) == {"batchItemFailures": []}
-        counter = CallCounter(clients.client("s3"), clients.client("dynamodb"))
-        times = []
-        for start in range(0, uploads, per_invocation):
-            for u in range(start, start + per_invocation):
-                pipeline.upload(*new_story(u))
-            records = []
-            while len(records) < per_invocation:
-                records += pipeline.receive()
-            began = time.perf_counter()
-            response = pipeline.invoke(records)
-            times.append((time.perf_counter() - began) / per_invocation)
-            assert response == {"batchItemFailures": []}, response
-        listed = set(pipeline.feed_ids())
-        missing = {f"new-{u}" for u in range(max(0, uploads - 20), uploads)} - listed
-        assert not missing, f"uploads missing from the site feed: {sorted(missing)}"
-    total = sum(counter.calls.values())
+    counter = CallCounter(clients.client("s3"), clients.client("dynamodb"))
+    times = []
+    for start in range(first, first + uploads, per_invocation):
+        for u in range(start, start + per_invocation):
+            pipeline.upload(*new_story(u))
+        records = []
+        while len(records) < per_invocation:
+            records += pipeline.receive()
+        began = time.perf_counter()
+        response = pipeline.invoke(records)
+        times.append((time.perf_counter() - began) / per_invocation)
+        assert response == {"batchItemFailures": []}, response
+    counter.stop()
+    last = first + uploads
+    missing = {f"new-{u}" for u in range(max(first, last - 20), last)} - set(pipeline.feed_ids())
+    assert not missing, f"uploads missing from the site feed: {sorted(missing)}"
     return {
-        "calls": total / uploads,
+        "calls": sum(counter.calls.values()) / uploads,
         "ms": statistics.median(times) * 1000,
         "by_call": {name: n / uploads for name, n in sorted(counter.calls.items())},
     }
@@ -208,28 +214,38 @@ def naive_publish(s3: Any, config: Any, key: str) -> None:
             s3.put_object(Bucket=SITE_BUCKET, Key=file.key, Body=file.body, ContentType=file.content_type)
 
 
-def measure_naive(indexed: int, uploads: int) -> dict[str, Any]:
-    """Calls and median time per upload of the naive publisher over `indexed` stored articles."""
+def measure_naive(pipeline: Any, first: int, uploads: int) -> dict[str, Any]:
+    """Calls and median time per upload of the naive publisher over every stored article."""
     from tests.aws.conftest import ARTICLES_BUCKET
 
-    with world(indexed, objects=True) as pipeline:
-        import feedpub.render  # noqa: F401  (imported by the warm-up above in feedpub's case)
-
-        counter = CallCounter(pipeline.s3)
-        times = []
-        for u in range(uploads):
-            key, body = new_story(u)
-            pipeline.s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=body)
-            counter.calls["s3.PutObject"] -= 1  # the editor's upload, not the publisher's
-            began = time.perf_counter()
-            naive_publish(pipeline.s3, pipeline.config, key)
-            times.append(time.perf_counter() - began)
-        assert f"new-{uploads - 1}" in pipeline.feed_ids()
+    counter = CallCounter(pipeline.s3)
+    times = []
+    for u in range(first, first + uploads):
+        key, body = new_story(u)
+        pipeline.s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=body)
+        counter.calls["s3.PutObject"] -= 1  # the editor's upload, not the publisher's
+        began = time.perf_counter()
+        naive_publish(pipeline.s3, pipeline.config, key)
+        times.append(time.perf_counter() - began)
+    counter.stop()
+    assert f"new-{first + uploads - 1}" in pipeline.feed_ids()
     return {
         "calls": sum(counter.calls.values()) / uploads,
         "ms": statistics.median(times) * 1000,
         "by_call": {name: n / uploads for name, n in sorted(counter.calls.items())},
     }
+
+
+def measure_size(indexed: int, uploads: int, batched: int, naive_uploads: int) -> list[dict[str, Any]]:
+    """feedpub one upload per invocation, ten per invocation, and the naive publisher, on one
+    world of `indexed` articles (each object stored, for the naive publisher)."""
+    with world(indexed, objects=True) as pipeline:
+        pipeline.upload(*new_story(10**6))  # a warm-up invocation: imports and caches are a cold start's
+        assert pipeline.invoke(pipeline.receive()) == {"batchItemFailures": []}
+        one = measure_feedpub(pipeline, 0, uploads, 1)
+        ten = measure_feedpub(pipeline, uploads, batched, 10)
+        naive = measure_naive(pipeline, uploads + batched, naive_uploads)
+    return [one, ten, naive]
 
 
 def run_benchmark(smoke: bool) -> Benchmark:
@@ -243,9 +259,10 @@ def run_benchmark(smoke: bool) -> Benchmark:
         "naive": [],
     }
     for size in sizes:
-        one = single[size] = measure_feedpub(size, uploads, 1)
-        ten = measure_feedpub(size, 10 if smoke else 50, 10)
-        naive = measure_naive(size, 1 if smoke or size >= 100_000 else 3)
+        print(f"upload_cost: {size:,} indexed", flush=True)
+        naive_uploads = 1 if smoke or size >= 100_000 else 3
+        one, ten, naive = measure_size(size, uploads, 10 if smoke else 50, naive_uploads)
+        single[size] = one
         rows.append(
             [
                 size,
