@@ -6,6 +6,7 @@
     python3 tasks.py demo   # install, then just build the example feeds into ./public
     python3 tasks.py tools  # aws-sam-cli and checkov into .tools/ (test does this too)
     python3 tasks.py soak   # install, then the burst-and-soak test at full size (minutes)
+    python3 tasks.py bench  # install, then every benchmark; writes docs/benchmarks.md
 
 The first run creates .venv and installs the project with its dev tools; later runs reinstall only
 when pyproject.toml changed.
@@ -97,7 +98,12 @@ def soak() -> None:
     run(BIN / "python", "-m", "pytest", "-n", "0", "-q", "-s", "-m", "soak", test_file, *sys.argv[2:])
 
 
-COMMANDS = {"serve": serve, "demo": demo, "test": test, "soak": soak, "tools": tools}
+def bench() -> None:
+    """Every benchmark at full size, writing docs/benchmarks.md and .png (`--smoke`: tiny sizes)."""
+    run(BIN / "python", "-m", "benchmarks.run", *sys.argv[2:])
+
+
+COMMANDS = {"serve": serve, "demo": demo, "test": test, "soak": soak, "tools": tools, "bench": bench}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
