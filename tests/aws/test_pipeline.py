@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import feedparser
+import pytest
 
 from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET, Pipeline, article
 
@@ -94,8 +95,17 @@ def test_embargoed_article_is_indexed_but_released_only_when_due(pipeline: Pipel
     assert pipeline.feed_ids("feeds/business/feed.json") == ["outlook"]
 
 
-def test_url_encoded_keys(pipeline: Pipeline) -> None:
-    key = "articles/world/café opening + more (1).md"
+@pytest.mark.parametrize(
+    "key",
+    [
+        "articles/world/café opening + more (1).md",
+        "articles/business/rates up 50% today.md",
+        "articles/business/literal %2B and %20.md",
+        "articles/sport/🏆 cup final 🎉.md",
+        "articles/world/a+b=c & d's #1 ~story~.md",
+    ],
+)
+def test_url_encoded_keys(pipeline: Pipeline, key: str) -> None:
     pipeline.upload(key, article("Café opening", id="cafe-opening"))
     records = pipeline.receive()
     raw_keys = [
