@@ -104,9 +104,14 @@ class Ingestor:
     def _index(self, stored: StoredArticle, previous: SourceState | None, now: datetime) -> IngestOutcome:
         key = stored.key
         if previous and previous.version == stored.version.token and not previous.reported:
-            # Already indexed (a duplicate event, or a redelivery after a crash before publishing):
-            # name its feeds anyway, so the publish that follows counts and publishes them
-            # (unchanged bytes are still not rewritten).
+            # Already indexed (a duplicate event, or a redelivery after a failure past the commit):
+            # tag it again (the failed delivery may not have), and name its feeds, so the publish
+            # that follows counts and publishes them (unchanged bytes are still not rewritten).
+            try:
+                article = parse_article(key, stored.data, self.config)
+            except ArticleError as error:  # only if the site's settings changed since
+                return self._reject(error, stored, previous)
+            self.bucket.tag_status(stored, article_status(article, now))
             return IngestOutcome(key, "unchanged", previous.feeds, previous.article_id)
         try:
             article = parse_article(key, stored.data, self.config)
