@@ -99,7 +99,9 @@ class Ingestor:
             expected = stored.version if stored else None
             if _same(current, expected):
                 return outcome
-        raise KeepsChangingError(f"{key} changed on each of {MAX_ROUNDS} rounds")
+        raise KeepsChangingError(
+            f"{key}: the object or its index entry changed under each of {MAX_ROUNDS} attempts; retried later"
+        )
 
     def _index(self, stored: StoredArticle, previous: SourceState | None, now: datetime) -> IngestOutcome:
         key = stored.key
