@@ -30,14 +30,15 @@ PACKAGES = ["feedgen", "lxml", "boto3", "botocore", "aws-lambda-powertools", "mo
             "markdown-it-py", "nh3", "Jinja2", "matplotlib"]  # fmt: skip
 
 
-def run_one(name: str, smoke: bool) -> Benchmark:
-    """Run benchmarks.<name> in a fresh interpreter and read its result back."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "result.json"
+def run_one(name: str, smoke: bool, keep: Path) -> Benchmark:
+    """Run benchmarks.<name> in a fresh interpreter and read its result back (kept in `keep`, and
+    read from there instead when a previous, interrupted run already measured it)."""
+    out = keep / f"{name}{'-smoke' if smoke else ''}.json"
+    if not out.exists():
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "functions")])}
         command = [sys.executable, "-m", "benchmarks.run", "--only", name, "--json", str(out)]
         subprocess.run([*command, *(["--smoke"] if smoke else [])], cwd=ROOT, env=env, check=True)
-        return Benchmark(**json.loads(out.read_text()))
+    return Benchmark(**json.loads(out.read_text()))
 
 
 def machine() -> list[str]:
@@ -149,16 +150,27 @@ def main() -> None:
     parser.add_argument("--only", choices=MODULES, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help="folder for benchmarks.md and .png (default: docs/)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="folder keeping each benchmark's result, so a rerun measures only what is missing "
+        "(default: a new temporary folder)",
+    )
+    parser.add_argument("names", nargs="*", metavar="name", help=f"only these of {', '.join(MODULES)}")
     args = parser.parse_args()
+    if unknown := set(args.names) - set(MODULES):
+        parser.error(f"no benchmark {', '.join(sorted(unknown))}; there are {', '.join(MODULES)}")
     if args.only:
         result = importlib.import_module(f"benchmarks.{args.only}").run_benchmark(args.smoke)
         args.json.write_text(json.dumps(dataclasses.asdict(result)))
         return
     began = time.perf_counter()
+    keep = args.keep or Path(tempfile.mkdtemp())
+    keep.mkdir(parents=True, exist_ok=True)
     results = []
-    for name in MODULES:
+    for name in args.names or MODULES:
         print(f"== {name}", flush=True)
-        results.append(run_one(name, args.smoke))
+        results.append(run_one(name, args.smoke, keep))
         print(results[-1].summary, flush=True)
     results.sort(key=lambda r: r.number or 99)
     folder = args.out or (Path(tempfile.mkdtemp()) if args.smoke else ROOT / "docs")
