@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+from feedpub import source
 from feedpub.errors import ArticleError
 from feedpub.source import (
     MAX_ARTICLE_BYTES,
@@ -16,6 +20,7 @@ from feedpub.source import (
     decode_text,
     load_raw_article,
 )
+from tests.conftest import ROOT
 
 FRONT = b'---\ntitle: Harbour reopens\npublished: "2026-11-20T08:00:00+07:00"\n---\n\nThe body.\n'
 
@@ -307,3 +312,150 @@ def test_json_deep_nesting_is_refused_without_recursion_error(text: str) -> None
 def test_json_lone_surrogate_escapes_reach_the_fields() -> None:
     raw = load_raw_article("articles/sport/a.json", b'{"title": "a\\ud800b", "body": "x"}')
     assert raw.fields["title"] == "a\ud800b"  # removed later, by validation
+
+
+# --- the libyaml fast path ------------------------------------------------------------------------
+
+FAST = pytest.mark.skipif(source._FastBoundedLoader is None, reason="PyYAML without libyaml")
+FIXTURE_FRONTS = sorted(
+    {
+        path.read_bytes().decode("utf-8", "replace").split("---\n")[1]
+        for path in (ROOT / "tests" / "fixtures" / "articles").rglob("*.md")
+        if path.read_bytes().startswith(b"---\n") and path.read_bytes().count(b"---\n") >= 2
+    }
+)
+
+
+def _outcome(loader: Any, text: str) -> tuple[str, str]:
+    try:
+        return "ok", repr(yaml.load(text, Loader=loader))
+    except (yaml.YAMLError, RecursionError) as exc:
+        return "error", str(exc)
+
+
+@FAST
+@pytest.mark.parametrize(
+    ("front", "fragment"),
+    [
+        ("a: &x 1\nb: *x", "aliases (*name) are not allowed"),
+        ("a: " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1), "nested more than"),
+        ("a: " + "[" * 10000 + "]" * 10000, "nest"),  # libyaml's scanner refuses it first
+        ("title: a\ntitle: b", "the key 'title' appears twice"),
+        ("? [a]\n: 1", "field names must be plain text"),
+        ("a: !!python/object/apply:os.system ['false']", "could not determine a constructor"),
+        ("<<: {a: 1}\nb: 2", "could not determine a constructor"),
+    ],
+)
+def test_the_libyaml_loader_enforces_every_bound_by_itself(front: str, fragment: str) -> None:
+    # The same checks run on libyaml's events, not only in the pure-Python fallback.
+    loader = source._FastBoundedLoader(front)
+    with pytest.raises(yaml.YAMLError) as caught:
+        loader.get_single_data()
+    assert fragment in str(caught.value)
+
+
+@FAST
+def test_the_libyaml_loader_keeps_dates_as_strings() -> None:
+    loader = source._FastBoundedLoader("a: 2026-11-20T08:00:00+07:00\nb: 2026-11-20\nc: 1.5\nd: yes\n")
+    assert loader.get_single_data() == {
+        "a": "2026-11-20T08:00:00+07:00",
+        "b": "2026-11-20",
+        "c": 1.5,
+        "d": True,
+    }
+
+
+@FAST
+@pytest.mark.parametrize("front", FIXTURE_FRONTS)
+def test_libyaml_and_python_loaders_agree_on_the_fixtures(front: str) -> None:
+    text = source._normalize(front)
+    python = _outcome(source._BoundedLoader, text)
+    assert _outcome(source._FastBoundedLoader, text)[0] in ("error", python[0])
+    try:
+        assert ("ok", repr(source.load_front_matter(text))) == python
+    except (yaml.YAMLError, RecursionError) as exc:
+        assert ("error", str(exc)) == python
+
+
+@pytest.mark.parametrize(
+    ("front", "fast"),
+    [
+        ("a: [x\ty]", False),
+        ("a: [x?y]", False),
+        ("a: {k?: v}", False),
+        ("a: |#\n  x", False),
+        ("a: 1\n\ufeffb: 2", False),
+        ("a: ! 12\nb: !\n", False),
+        ("url: https://x.example/a?b=1\ntitle: Will rates rise?\ntags: ['why?', b]", True),
+    ],
+    ids=[
+        "tab",
+        "question mark in a flow scalar",
+        "in a flow key",
+        "block header",
+        "bom",
+        "! tag",
+        "question marks",
+    ],
+)
+def test_what_libyaml_reads_differently_is_read_in_python(front: str, fast: bool) -> None:
+    # libyaml accepts the first four, which PyYAML refuses, drops the BOM PyYAML keeps, and reads
+    # `! 12` as text where PyYAML reads 12; a `?` outside [...] and {...}, or quoted, reads the same.
+    python = _outcome(source._BoundedLoader, front)
+    try:
+        assert ("ok", repr(source.load_front_matter(front))) == python
+    except yaml.YAMLError as exc:
+        assert ("error", str(exc)) == python
+    if source._FastBoundedLoader is not None:
+        read_by_libyaml = (
+            not source._LIBYAML_DIFFERS.search(front) and _outcome(source._FastBoundedLoader, front) == python
+        )
+        assert read_by_libyaml == fast
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("!!timestamp x", "'x' cannot be read as !!timestamp"),
+        ("!!int abc", "'abc' cannot be read as !!int"),
+        ("!!float abc", "'abc' cannot be read as !!float"),
+        ("!!bool maybe", "'maybe' cannot be read as !!bool"),
+        ("1" * 5000, "cannot be read as !!int"),  # past Python's int() digit limit
+        ("!!set [a]", "expected a mapping node, but found sequence"),
+        ("!!map [a]", "expected a mapping node, but found sequence"),
+        ("!!float", "'' cannot be read as !!float"),
+        ("0x" + "f" * 4000, "is too large a number"),  # str() of it would raise
+    ],
+)
+def test_values_their_tag_cannot_hold_are_front_matter_problems(value: str, fragment: str) -> None:
+    # PyYAML raises ValueError, KeyError, TypeError or AttributeError here; they were crashes.
+    field, message = only_problem("articles/world/a.md", f"---\na: {value}\n---\nbody\n".encode())
+    assert field == "front matter"
+    assert fragment in message and "(line 2, column 4)" in message
+
+
+def _reference_depth(text: str) -> int:
+    """The nesting count as first written: strings removed by a regex, then a loop."""
+    depth = deepest = 0
+    for char in re.sub(r'"(?:\\.|[^"\\])*"', "", text):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a": [1, {"b": "]]]"}]}', '"unclosed [[', '"a\\"[" [', '"\\\n" [[', '"x\\', "]]] [[", '"é🌊" {[', ""],
+)
+def test_json_nesting_count_matches_the_reference(text: str) -> None:
+    assert source._nesting_depth(text) == _reference_depth(text)
+
+
+def test_json_with_a_million_unclosed_escapes_is_one_pass() -> None:
+    # Each `"` starts a string that never closes; a backtracking scan would rescan the rest each time.
+    field, message = only_problem("articles/sport/a.json", b'"\\' * 1_000_000)
+    assert field == "file"
+    assert message.startswith("invalid JSON at line 1")

@@ -245,7 +245,7 @@ class _Validator:
         if not isinstance(value, list):
             self.fail(name, f"must be a list of names, not {_describe(value)}")
             return []
-        result: list[str] = []
+        result: dict[str, None] = {}  # ordered and O(1) to look up: 150,000 tags took minutes as a list
         for item in value:
             if isinstance(item, bool) or not isinstance(item, str | int | float):
                 self.fail(name, f"must contain only text, not {_describe(item)}")
@@ -253,11 +253,11 @@ class _Validator:
             text = plain_text(str(item))
             if len(text) > 100:
                 self.fail(name, f"{text[:40]!r}… is longer than 100 characters")
-            elif text and text not in result:
-                result.append(text)
+            elif text:
+                result.setdefault(text)
         if len(result) > limit:
             self.fail(name, f"has {len(result)} entries; at most {limit} are allowed")
-        return result
+        return list(result)
 
     def timestamp(self, name: str, *, required: bool) -> datetime | None:
         value = self.fields.get(name)

@@ -21,9 +21,12 @@ def build_generator(spec: FeedSpec, items: list[Article], config: SiteConfig, fm
     self_name, self_type = ("rss.xml", "application/rss+xml") if rss else (
         "atom.xml", "application/atom+xml")  # fmt: skip
     fg = FeedGenerator()
-    fg.load_extension("dc", atom=False, rss=True)
-    fg.register_extension("media", Media, MediaEntry, atom=False, rss=True)
-    fg.register_extension("links", AtomLinks, AtomLinksEntry, atom=True, rss=False)
+    # Only the format's own extensions: feedgen instantiates every registered one for every entry.
+    if rss:
+        fg.load_extension("dc", atom=False, rss=True)
+        fg.register_extension("media", Media, MediaEntry, atom=False, rss=True)
+    else:
+        fg.register_extension("links", AtomLinks, AtomLinksEntry, atom=True, rss=False)
     fg.id(spec.feed_id)
     fg.title(spec.title)
     fg.description(spec.description)
@@ -38,17 +41,15 @@ def build_generator(spec: FeedSpec, items: list[Article], config: SiteConfig, fm
     else:
         fg.author({"name": config.title, "uri": config.base_url + "/"})
     for article in items:
-        _add_entry(fg, spec, article)
+        _add_entry(fg, spec, article, rss)
     return fg
 
 
-def _add_entry(fg: Any, spec: FeedSpec, article: Article) -> None:
+def _add_entry(fg: Any, spec: FeedSpec, article: Article, rss: bool) -> None:
+    """One item; only the calls whose output the format writes (the bytes are the same)."""
     entry = fg.add_entry(order="append")
-    entry.id(spec.item_id(article))
-    entry.guid(spec.item_id(article), permalink=False)
+    entry.id(spec.item_id(article))  # also the RSS guid, isPermaLink="false"
     entry.title(article.title)
-    entry.link(href=article.url, rel="alternate")
-    entry.links.add(article.url, "alternate", "text/html")
     entry.published(article.published)
     entry.updated(article.modified)  # feedgen defaults it to now()
     entry.summary(article.summary)
@@ -58,12 +59,18 @@ def _add_entry(fg: Any, spec: FeedSpec, article: Article) -> None:
         entry.category(term=tag)
     for name in article.authors:
         entry.author({"name": name})
-        entry.dc.dc_creator(name)
-    if article.image is not None:
-        image = article.image
-        entry.enclosure(image.url, str(image.length), image.type)
-        entry.links.add(image.url, "enclosure", image.type, image.length)
-        entry.media.set_image(
-            url=image.url, type=image.type, width=image.width, height=image.height,
-            caption=image.caption, credit=image.credit,
-        )  # fmt: skip
+    image = article.image
+    if rss:
+        entry.link(href=article.url, rel="alternate")
+        if article.authors:
+            entry.dc.dc_creator(list(article.authors))
+        if image is not None:
+            entry.enclosure(image.url, str(image.length), image.type)
+            entry.media.set_image(
+                url=image.url, type=image.type, width=image.width, height=image.height,
+                caption=image.caption, credit=image.credit,
+            )  # fmt: skip
+    else:  # the links extension writes every Atom link (feedgen's own would lose their attributes)
+        entry.links.add(article.url, "alternate", "text/html")
+        if image is not None:
+            entry.links.add(image.url, "enclosure", image.type, image.length)
