@@ -11,14 +11,18 @@ import dataclasses
 import importlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import feedparser
 import pytest
 from benchmarks.report import Benchmark
+from benchmarks.run import write_report
 
 from tests.feedcheck import json_feed_errors, parse_strict
 
 MODULES = [
+    "upload_cost",
+    "burst",
     "cold_start",
     "memory",
     "render",
@@ -64,7 +68,23 @@ def check_hostile(result: Benchmark) -> None:
     assert "nested more than" in outcomes["10,000-level nesting (JSON)"]
 
 
+def check_upload_cost(result: Benchmark) -> None:
+    single = [row[1] for row in result.rows]
+    naive = [row[5] for row in result.rows]
+    assert len(set(single)) == 1, f"feedpub's calls per upload vary with the archive: {single}"
+    assert naive == sorted(naive) and naive[-1] > naive[0] + 50, "the naive publisher reads everything"
+    assert all(row[3] < row[1] for row in result.rows), "batches of 10 share the publish"
+
+
+def check_burst(result: Benchmark) -> None:
+    extra = result.extra
+    assert extra["indexed"] == extra["uploads"]  # every upload indexed (and the feeds audited)
+    assert extra["max_writes_per_file"] <= extra["invocations"] < extra["uploads"]
+
+
 CHECKS: dict[str, Callable[[Benchmark], None]] = {
+    "upload_cost": check_upload_cost,
+    "burst": check_burst,
     "render": check_render,
     "throughput": check_throughput,
     "hostile": check_hostile,
@@ -81,3 +101,21 @@ def test_benchmark_runs_at_smoke_sizes(name: str) -> None:
     json.dumps(dataclasses.asdict(result))  # benchmarks/run.py hands results over as JSON
     if name in CHECKS:
         CHECKS[name](result)
+
+
+def test_the_report_has_every_benchmark_and_the_plot(tmp_path: Path) -> None:
+    upload = Benchmark(
+        number=1, title="Calls per upload", target="at most 12", met=False,
+        columns=["indexed", "calls", "ms", "calls (10)", "ms (10)", "naive calls", "naive ms", "ratio"],
+        rows=[[100, 17.0, 180.0, 7.7, 60.0, 182.0, 1238.0, 6.9],
+              [10_000, 17.0, 190.0, 7.7, 61.0, 10092.0, 65985.0, 347.3]],
+        summary="17 calls", notes=["A note."],
+        series={"feedpub": [(100, 17.0), (10_000, 17.0)], "naive": [(100, 182.0), (10_000, 10092.0)]},
+    )  # fmt: skip
+    other = dataclasses.replace(upload, number=0, title="Hostile inputs", met=True, series={}, summary="ok")
+    path = write_report([upload, other], tmp_path, smoke=True, seconds=61.0)
+    text = path.read_text()
+    assert "| 1 | Calls per upload | at most 12 | 17 calls | **not met** |" in text
+    assert "| - | Hostile inputs | at most 12 | ok | met |" in text
+    assert "| 10,000 | 17.00 | 190.00 |" in text and "A note." in text
+    assert (tmp_path / "benchmarks.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
