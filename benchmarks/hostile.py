@@ -111,9 +111,9 @@ def generated_inputs(scale: float = 1.0) -> list[Input]:
     story = body(rng, 40) + "\n\n"
     head = FRONT + "---\n"
     limit = n(MAX_ARTICLE_BYTES)
-    # 2 MB of 3-byte characters is ~700,000 characters: under the 1,000,000-character body limit,
-    # so it is accepted and goes through Markdown, sanitizing and every renderer.
-    kana = (head + _kana_story(rng, limit // 3)).encode()[:limit].decode("utf-8", "ignore").encode()
+    # 99,000 characters of 3-byte text: just under the 100,000-character body limit, so it is
+    # accepted and goes through Markdown, sanitizing and every renderer.
+    kana = (head + _kana_story(rng, limit // 3)[: n(99_000)]).encode()
     alias_lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     alias_lines += [
         f"{b}: &{b} [{','.join([f'*{a}'] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)
@@ -138,7 +138,12 @@ def generated_inputs(scale: float = 1.0) -> list[Input]:
     inputs = [
         ("10 MB body", "world/ten-mb.md", (head + story * n(2100)).encode()[: n(10 * 2**20)]),
         ("2 MB article at the limit, ASCII", "world/limit-ascii.md", _limit_sized(FRONT, story, limit)),
-        ("2 MB article at the limit, 700,000 characters", "world/limit-kana.md", kana),
+        ("99,000 characters of kana, at the body limit", "world/limit-kana.md", kana),
+        ("99,000 '<' at the body limit (Markdown)", "world/angles.md", md(text="<" * n(99_000))),
+        ("2,000 '![' at the bracket limit", "world/images.md", md(text="![" * n(1_000) + "x" * n(90_000))),
+        ("20,000 emphasis marks at their limit", "world/marks.md", md(text="*a_" * n(10_000))),
+        ("255 nested <span>, at the depth limit", "world/spans.md", md(text="<span>" * 250 + "x")),
+        ("9,000 nested <div> (body_html)", "sport/divs-9k.json", as_json(body_html="<div>" * n(9_000))),
         ("alias bomb (YAML)", "world/alias-bomb.md", f"---\n{alias_bomb}\n---\nx\n".encode()),
         ("10,000-level nesting (YAML)", "world/deep.md", md(f"a: {deep_yaml}\n")),
         ("10,000-level nesting (JSON)", "sport/deep.json", deep_json.encode()),

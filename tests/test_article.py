@@ -488,3 +488,42 @@ def test_lone_surrogate_next_to_markup_is_removed(config: SiteConfig, data: byte
     key = "articles/sport/a.json" if data.startswith(b"{") else "articles/world/a.md"
     parsed = parse_article(key, data, config)
     assert "\ud800" not in parsed.title and all(c < "\ud800" or c > "\udfff" for c in parsed.title)
+
+
+# -- Bodies that would make the Markdown parser or the sanitizer slow -----------------------------
+
+FRONT = '---\ntitle: T\npublished: "2026-11-20T08:00:00+07:00"\n---\n'
+
+
+def body_problem(config: SiteConfig, body: str, key: str = "articles/world/a.md") -> str:
+    with pytest.raises(ArticleError) as raised:
+        parse_article(key, (FRONT + body).encode(), config)
+    [problem] = raised.value.problems
+    assert problem.field == "body"
+    return problem.message
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("x" * 100_001, "is 100,001 characters; at most 100,000 are allowed"),
+        ("[" * 2_001, "has 2,001 '[' (each opens a link or image); at most 2,000 are allowed"),
+        ("*a_" * 10_001, "has 20,002 '*' and '_' (emphasis marks); at most 20,000 are allowed"),
+        ("<div>" * 300 + "x", "nests HTML elements more than 255 deep; flatten the markup"),
+    ],
+    ids=["too-long", "brackets", "emphasis", "nesting"],
+)
+def test_bodies_that_would_take_seconds_are_refused(config: SiteConfig, body: str, expected: str) -> None:
+    assert body_problem(config, body).startswith(expected)
+
+
+def test_deeply_nested_body_html_is_refused(config: SiteConfig) -> None:
+    with pytest.raises(ArticleError) as raised:
+        json_article(config, {"title": "T", "published": "2026-11-20T08:00:00+07:00",
+                              "body_html": "<span>" * 5000 + "x"})  # fmt: skip
+    assert [p.field for p in raised.value.problems] == ["body"]
+
+
+def test_bodies_at_the_limits_are_accepted(config: SiteConfig) -> None:
+    for body in ("x" * 100_000, "[a](https://e.example/) " * 2_000, "*a* " * 10_000, "<span>" * 250 + "x"):
+        assert parse_article("articles/world/a.md", (FRONT + body).encode(), config).body_html

@@ -28,7 +28,13 @@ SUMMARY_LIMIT = 300
 MAX_TAGS = 30
 MAX_AUTHORS = 20
 MAX_SHORT_TEXT = 300
-MAX_BODY_CHARS = 1_000_000
+MAX_BODY_CHARS = 100_000
+"""About 16,000 words, longer than any news story; Markdown rendering of hostile text is linear
+but slow (up to 30 us a character), and this keeps every article well under a second."""
+MAX_LINK_BRACKETS = 2_000
+"""'[' opens a link or image in Markdown; a story has dozens, and each costs the parser a search."""
+MAX_EMPHASIS_MARKS = 20_000
+"""'*' and '_' delimit emphasis; unmatched ones cost the parser a search each."""
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
 LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 RFC3339 = re.compile(
@@ -475,10 +481,29 @@ def _body_html(v: _Validator, raw: RawArticle) -> str:
     if len(text) > MAX_BODY_CHARS:
         v.fail("body", f"is {len(text):,} characters; at most {MAX_BODY_CHARS:,} are allowed")
         return ""
-    from feedpub.sanitize import markdown_to_html
+    from feedpub.sanitize import MAX_NESTING, markdown_to_html, nests_too_deep
 
+    if raw.body_markdown is not None:
+        if (brackets := text.count("[")) > MAX_LINK_BRACKETS:
+            v.fail(
+                "body",
+                f"has {brackets:,} '[' (each opens a link or image); at most {MAX_LINK_BRACKETS:,} are "
+                "allowed, so escape literal ones as \\[ or split the article",
+            )
+            return ""
+        if (marks := text.count("*") + text.count("_")) > MAX_EMPHASIS_MARKS:
+            v.fail(
+                "body",
+                f"has {marks:,} '*' and '_' (emphasis marks); at most {MAX_EMPHASIS_MARKS:,} are "
+                "allowed, so escape literal ones as \\* and \\_ or split the article",
+            )
+            return ""
     render: Callable[[str], str] = markdown_to_html if raw.body_markdown is not None else str
-    return render(strip_illegal(text))
+    html = render(strip_illegal(text))
+    if nests_too_deep(html):
+        v.fail("body", f"nests HTML elements more than {MAX_NESTING} deep; flatten the markup")
+        return ""
+    return html
 
 
 def parse_article(path: str, data: bytes, config: SiteConfig) -> Article:

@@ -48,6 +48,18 @@ def markdown_to_html(markdown: str) -> str:
     return rendered
 
 
+MAX_NESTING = 255
+"""Deeper markup is refused: the sanitizer's time grows with the square of the depth, and no story
+needs it. libxml2's HTML parser stops at 256 levels, which is how it is detected."""
+
+
+def nests_too_deep(html: str) -> bool:
+    """Whether elements nest more than MAX_NESTING deep (a linear parse; p, li... close themselves)."""
+    parser = lxml.html.HTMLParser(recover=True)
+    lxml.html.document_fromstring(f"<html><body>{html}</body></html>", parser=parser)
+    return any("depth" in error.message.lower() for error in parser.error_log)
+
+
 def sanitize_html(html: str, base_url: str) -> str:
     """Keep only allowlisted markup, and make every link and image absolute against `base_url`.
 
