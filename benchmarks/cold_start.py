@@ -131,6 +131,7 @@ class Scenario:
             "ArticlesBucket": ARTICLES_BUCKET,
             "SiteBucket": SITE_BUCKET,
             "ArticlesTable": TABLE,
+            "IngestQueue": self.ingest_queue,
         }
         self.paths: list[str] = []
         self.uploads = 0
