@@ -328,15 +328,15 @@ def _backfill_runs(src: Path, count: int, repeat: int) -> tuple[list[ChildRun], 
 BACKFILL = "backfill (16 threads; moto in its own process)"
 
 
-def measure(count: int, backfill_count: int, repeat: int) -> dict[str, Any]:
-    """Every build configuration on `count` generated articles and backfill on the first
-    `backfill_count` of them, `repeat` times each."""
+def measure(count: int, backfill_count: int, repeat: int, backfill_repeat: int = 1) -> dict[str, Any]:
+    """Every build configuration on `count` generated articles, `repeat` times each, and backfill on
+    the first `backfill_count` of them, `backfill_repeat` times (each run takes minutes on moto)."""
     work = Path(tempfile.mkdtemp(prefix="feedpub-throughput-"))
     try:
         src = work / "src"
         generate.write(src, count)
         runs, cores = _build_rows(src, work, count, repeat)
-        runs[BACKFILL], upload_seconds = _backfill_runs(src, backfill_count, repeat)
+        runs[BACKFILL], upload_seconds = _backfill_runs(src, backfill_count, backfill_repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {
