@@ -11,12 +11,11 @@ feed with the bucket must find nothing missing, stale or duplicated.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections import Counter
 from typing import Any
 
-from benchmarks.report import Benchmark
+from benchmarks.report import Benchmark, cli
 
 BATCH_SIZE = 10
 
@@ -116,15 +115,7 @@ def run_benchmark(smoke: bool) -> Benchmark:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--smoke", action="store_true")
-    result = run_benchmark(parser.parse_args().smoke)
-    from benchmarks.report import markdown_table
-
-    print(markdown_table(result.columns, result.rows))
-    print(result.summary)
+    cli(run_benchmark, __doc__, "40 uploads (seconds)")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ is the median over rounds; ratios are of medians measured in the same run.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import uuid
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from benchmarks.lambda_env import (
     template_functions,
     xray_sink,
 )
-from benchmarks.report import Benchmark
+from benchmarks.report import Benchmark, cli
 
 TARGET_RATIO = 1.5
 FLOOR = "floor"
@@ -324,16 +323,7 @@ def run_benchmark(smoke: bool) -> Benchmark:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="one round (seconds)")
-    args = parser.parse_args()
-    from benchmarks.report import markdown_table
-
-    result = run_benchmark(args.smoke)
-    print(f"## {result.number}. {result.title}\n\n{markdown_table(result.columns, result.rows)}\n")
-    print(f"{result.summary}; target: {result.target}; met: {result.met}\n")
-    for note in result.notes:
-        print(note, "\n")
+    cli(run_benchmark, __doc__, "one round (seconds)")
 
 
 if __name__ == "__main__":

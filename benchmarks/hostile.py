@@ -13,11 +13,9 @@ libyaml, lxml and nh3 allocate outside Python.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.news import article_markdown, body
-from benchmarks.report import Benchmark, markdown_table
+from benchmarks.report import Benchmark, cli, median_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "articles"
@@ -183,15 +181,6 @@ def process(item: Input, config: Any) -> tuple[str, int]:
     return "accepted", sum(len(f.body) for f in files)
 
 
-def _median_seconds(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def _traced_peak_mb(action: Callable[[], object]) -> float:
     tracemalloc.start()
     try:
@@ -270,7 +259,7 @@ def measure(smoke: bool) -> list[Result]:
                 continue
         outcome, size = process(item, config)  # also the warm-up
         repeat = 1 if smoke else (3 if item.generated else 5)
-        seconds = _median_seconds(lambda item=item: process(item, config), repeat)
+        seconds = median_seconds(lambda item=item: process(item, config), repeat)
         traced = _traced_peak_mb(lambda item=item: process(item, config))
         rss = None if fresh is None else (fresh["after_kb"] - fresh["before_kb"]) / 1024
         results.append(Result(item, outcome, seconds, traced, rss, output_bytes=size, runs=repeat))
@@ -333,18 +322,7 @@ def run_benchmark(smoke: bool) -> Benchmark:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--smoke", action="store_true", help="generated inputs at 1%%, one run each")
-    args = parser.parse_args()
-    bench = run_benchmark(args.smoke)
-    print(f"{bench.title}\n")
-    print(markdown_table(bench.columns, bench.rows))
-    verdict = {True: "met", False: "not met", None: "not judged"}[bench.met]
-    print(f"\n{bench.summary}\ntarget: {bench.target}: {verdict}")
-    for note in bench.notes:
-        print(f"\n{note}")
+    cli(run_benchmark, __doc__, "generated inputs at 1%%, one run each")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ partition and its transactions skip a whole-table snapshot (moto limitations, no
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import statistics
@@ -37,7 +36,7 @@ from benchmarks.lambda_env import (
     template_functions,
     xray_sink,
 )
-from benchmarks.report import Benchmark
+from benchmarks.report import Benchmark, cli
 
 LIMIT_MB = 128
 FUNCTION = "IngestFunction"
@@ -232,16 +231,7 @@ def run_benchmark(smoke: bool) -> Benchmark:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="1,000 articles indexed (seconds)")
-    args = parser.parse_args()
-    from benchmarks.report import markdown_table
-
-    result = run_benchmark(args.smoke)
-    print(f"## {result.number}. {result.title}\n\n{markdown_table(result.columns, result.rows)}\n")
-    print(f"{result.summary}; target: {result.target}; met: {result.met}\n")
-    for note in result.notes:
-        print(note, "\n")
+    cli(run_benchmark, __doc__, "1,000 articles indexed (seconds)")
 
 
 if __name__ == "__main__":

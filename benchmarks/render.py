@@ -10,7 +10,6 @@ The two sides alternate inside each repetition so a slow moment of a noisy machi
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import time
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.news import article_markdown
-from benchmarks.report import Benchmark, markdown_table
+from benchmarks.report import Benchmark, cli
 
 TARGET = 1.3
 
@@ -337,18 +336,7 @@ def run_benchmark(smoke: bool) -> Benchmark:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--smoke", action="store_true", help="10 items, 3 repetitions")
-    args = parser.parse_args()
-    bench = run_benchmark(args.smoke)
-    print(f"{bench.number}. {bench.title}\n")
-    print(markdown_table(bench.columns, bench.rows))
-    verdict = {True: "met", False: "not met", None: "not judged"}[bench.met]
-    print(f"\n{bench.summary}; target {bench.target}: {verdict}")
-    print(f"items read back (RSS, Atom, JSON): {bench.extra['item_counts']}")
-    print(f"\n{bench.notes[-1]}")
+    cli(run_benchmark, __doc__, "10 items, 3 repetitions")
 
 
 if __name__ == "__main__":

@@ -61,3 +61,20 @@ def markdown_table(columns: list[str], rows: list[list[Cell]]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def cli(run_benchmark: Callable[[bool], Benchmark], description: str | None, smoke_help: str) -> None:
+    """The standalone command of one benchmark module: run it and print what docs/benchmarks.md
+    would show of it."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--smoke", action="store_true", help=smoke_help)
+    result = run_benchmark(parser.parse_args().smoke)
+    verdict = {True: "met", False: "not met", None: "not judged (smoke sizes)"}[result.met]
+    print(f"## {result.number}. {result.title}\n\n{markdown_table(result.columns, result.rows)}\n")
+    print(f"{result.summary}\ntarget: {result.target}: {verdict}")
+    for note in result.notes:
+        print(f"\n{note}")

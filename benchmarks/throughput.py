@@ -8,7 +8,6 @@ METHOD below (it goes into the report's notes).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import generate
-from benchmarks.report import Benchmark, markdown_table
+from benchmarks.report import Benchmark, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = "2030-01-01T00:00:00+00:00"
@@ -410,18 +409,7 @@ def run_benchmark(smoke: bool) -> Benchmark:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--smoke", action="store_true", help="240 articles (24 for backfill), one run each")
-    args = parser.parse_args()
-    bench = run_benchmark(args.smoke)
-    print(f"{bench.number}. {bench.title}\n")
-    print(markdown_table(bench.columns, bench.rows))
-    verdict = {True: "met", False: "not met", None: "not judged"}[bench.met]
-    print(f"\n{bench.summary}\ntarget: {bench.target}: {verdict}")
-    for note in bench.notes[-3:]:
-        print(f"\n{note}")
+    cli(run_benchmark, __doc__, "240 articles (24 for backfill), one run each")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ what DynamoDB's do (see there why).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import statistics
 import time
@@ -29,7 +28,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from benchmarks.report import Benchmark
+from benchmarks.report import Benchmark, cli
 
 SECTIONS = {"world": "World", "national": "National", "business": "Business", "sport": "Sport"}
 BASE = datetime(2001, 1, 1, tzinfo=UTC)
@@ -335,17 +334,7 @@ def run_benchmark(smoke: bool) -> Benchmark:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, seconds")
-    result = run_benchmark(parser.parse_args().smoke)
-    from benchmarks.report import markdown_table
-
-    print(markdown_table(result.columns, result.rows))
-    print(result.summary)
-    for note in result.notes:
-        print(note)
+    cli(run_benchmark, __doc__, "tiny sizes (seconds)")
 
 
 if __name__ == "__main__":
