@@ -102,7 +102,7 @@ def plot(results: list[Benchmark], path: Path) -> None:
     plt.close(figure)
 
 
-def write_report(results: list[Benchmark], folder: Path, smoke: bool, seconds: float) -> Path:
+def write_report(results: list[Benchmark], folder: Path, smoke: bool, seconds: float | None) -> Path:
     """docs/benchmarks.md (and benchmarks.png beside it)."""
     folder.mkdir(parents=True, exist_ok=True)
     plot(results, folder / "benchmarks.png")
@@ -116,12 +116,13 @@ def write_report(results: list[Benchmark], folder: Path, smoke: bool, seconds: f
         "asserts a time.",
         "",
         *machine(),
-        f"- Whole run: {seconds / 60:.1f} min{' (smoke sizes)' if smoke else ''}",
+        f"- Run: {f'{seconds / 60:.1f} min' if seconds is not None else 'resumed, from kept results'}"
+        f"{' (smoke sizes)' if smoke else ''}; {time.strftime('%Y-%m-%d', time.gmtime())}",
         "",
         "## Summary",
         "",
         markdown_table(
-            ["#", "benchmark", "target", "result", "target"],
+            ["#", "benchmark", "target", "result", "met?"],
             [
                 [str(r.number) if r.number else "-", r.title, r.target, r.summary, mark[r.met]]
                 for r in results
@@ -168,13 +169,15 @@ def main() -> None:
     keep = args.keep or Path(tempfile.mkdtemp())
     keep.mkdir(parents=True, exist_ok=True)
     results = []
+    resumed = all((keep / f"{name}{'-smoke' if args.smoke else ''}.json").exists() for name in MODULES)
     for name in args.names or MODULES:
         print(f"== {name}", flush=True)
         results.append(run_one(name, args.smoke, keep))
         print(results[-1].summary, flush=True)
     results.sort(key=lambda r: r.number or 99)
     folder = args.out or (Path(tempfile.mkdtemp()) if args.smoke else ROOT / "docs")
-    print(f"wrote {write_report(results, folder, args.smoke, time.perf_counter() - began)}")
+    seconds = None if resumed else time.perf_counter() - began
+    print(f"wrote {write_report(results, folder, args.smoke, seconds)}")
 
 
 if __name__ == "__main__":

@@ -321,7 +321,8 @@ def run_benchmark(smoke: bool) -> Benchmark:
         ],
         rows=rows,
         summary=(
-            f"{min(calls):g}-{max(calls):g} calls per single upload (spread {spread:.0%}), "
+            f"{'-'.join(sorted({f'{c:g}' for c in calls}))} calls per single upload at every size "
+            f"(spread {spread:.0%}), "
             f"{per_ten:.1f} per upload in batches of 10; naive: {rows[-1][5]:,.0f} at {sizes[-1]:,}"
         ),
         notes=[
