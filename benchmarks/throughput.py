@@ -220,18 +220,6 @@ def _clients(endpoint: str) -> dict[str, Any]:
     return {s: session.client(s, endpoint_url=endpoint, config=config) for s in ("s3", "dynamodb")}
 
 
-def _create_table(db: Any, name: str) -> None:
-    db.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    )
-
-
 def upload_articles(s3: Any, src: Path, bucket: str, count: int) -> int:
     """Put the first `count` generated articles into `bucket` under their keys; returns how many."""
     from feedpub.build import find_article_files
@@ -292,6 +280,8 @@ def _build_rows(src: Path, work: Path, count: int, repeat: int) -> tuple[dict[st
 
 
 def _backfill_runs(src: Path, count: int, repeat: int) -> tuple[list[ChildRun], float]:
+    from tests.aws.conftest import create_table
+
     with moto_process() as endpoint:
         clients = _clients(endpoint)
         started = time.perf_counter()
@@ -301,7 +291,7 @@ def _backfill_runs(src: Path, count: int, repeat: int) -> tuple[list[ChildRun], 
         runs = []
         for n in range(repeat):
             table, site = f"bench-index-{n}", f"bench-site-{n}"
-            _create_table(clients["dynamodb"], table)
+            create_table(clients["dynamodb"], table)
             clients["s3"].create_bucket(Bucket=site)
             args = [
                 "backfill",

@@ -83,13 +83,10 @@ def notified_queue(
     return str(queue["QueueUrl"])
 
 
-def create_resources(s3: Any, sqs: Any, dynamodb: Any) -> str:
-    """Buckets, table and queues as the template makes them; returns the ingest queue URL."""
-    for bucket in (ARTICLES_BUCKET, SITE_BUCKET):
-        s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_versioning(Bucket=ARTICLES_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+def create_table(dynamodb: Any, name: str) -> None:
+    """An ArticlesTable as the template makes it (pk/sk strings, on demand)."""
     dynamodb.create_table(
-        TableName=TABLE,
+        TableName=name,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
@@ -97,6 +94,14 @@ def create_resources(s3: Any, sqs: Any, dynamodb: Any) -> str:
         ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
     )
+
+
+def create_resources(s3: Any, sqs: Any, dynamodb: Any) -> str:
+    """Buckets, table and queues as the template makes them; returns the ingest queue URL."""
+    for bucket in (ARTICLES_BUCKET, SITE_BUCKET):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=ARTICLES_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    create_table(dynamodb, TABLE)
     queue = notified_queue(
         s3, sqs, ARTICLES_BUCKET, "ingest", ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
         [{"Name": "prefix", "Value": "articles/"}],
