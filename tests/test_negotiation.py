@@ -215,6 +215,10 @@ def test_the_distribution_runs_the_function_on_viewer_request_and_response(resou
         {"EventType": "viewer-response", "FunctionARN": arn},
     ]
     # The negotiation needs no Accept in the cache key: the rewritten URI already separates the
-    # variants. CachingOptimized (no headers in the key) must therefore stay compatible with it.
-    assert behavior["CachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"
+    # variants. The feed cache policy (no headers in the key) must therefore stay compatible with it.
+    assert behavior["CachePolicyId"] == {"Ref": "FeedCachePolicy"}
+    key = resources["FeedCachePolicy"]["Properties"]["CachePolicyConfig"][
+        "ParametersInCacheKeyAndForwardedToOrigin"
+    ]
+    assert key["HeadersConfig"] == {"HeaderBehavior": "none"}
     assert "CacheBehaviors" not in resources["SiteDistribution"]["Properties"]["DistributionConfig"]

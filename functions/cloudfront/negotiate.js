@@ -11,8 +11,13 @@
 // viewer-response: "vary: accept" on feed URLs, so browsers and any shared cache downstream keep
 // the two variants of one URL apart. Feed-set index.html URIs get it too: CloudFront may hand
 // this event the rewritten URI, and the header is harmless on a direct request for the page.
+//
+// viewer-response also serves WebSub discovery: S3 cannot store a Link header, so the publisher
+// stores it as object metadata (x-amz-meta-link: <hub>; rel="hub", <self>; rel="self") and this
+// function renames it to Link, on feeds and on 304s alike.
 var FEED_PATH = /^\/feeds\/(?:[a-z0-9-]+\/)?(?:rss\.xml|atom\.xml|feed\.json)$/;
 var FEED_INDEX_PATH = /^\/feeds\/(?:[a-z0-9-]+\/)?index\.html$/;
+var LINK_METADATA = 'x-amz-meta-link';
 
 function wantsHtml(headers) {
     var accept = headers && headers.accept;
@@ -31,6 +36,14 @@ function addVaryAccept(headers) {
     }
 }
 
+function moveLinkMetadata(headers) {
+    var stored = headers[LINK_METADATA];
+    if (stored) {
+        headers.link = { value: stored.value };
+        delete headers[LINK_METADATA];
+    }
+}
+
 function handler(event) {
     var request = event.request;
     if (event.context.eventType === 'viewer-response') {
@@ -38,6 +51,7 @@ function handler(event) {
         if (FEED_PATH.test(request.uri) || FEED_INDEX_PATH.test(request.uri)) {
             addVaryAccept(response.headers);
         }
+        moveLinkMetadata(response.headers);
         return response;
     }
     if (FEED_PATH.test(request.uri) && wantsHtml(request.headers)) {

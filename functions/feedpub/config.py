@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from feedpub.cache_control import cache_control_problem
 from feedpub.text import clean_text
+from feedpub.websub import hub_url_problem
 
 TEMPLATE_FIELDS = ("base_url", "section", "id", "year", "month")
 
@@ -47,6 +49,15 @@ class ConfigError(Exception):
     """A site configuration that cannot be used; the message names the setting."""
 
 
+def _hub_list(value: Any, origin: str) -> tuple[str, ...]:
+    """websub_hubs from TOML (a list of URLs) or the environment (already split)."""
+    if not isinstance(value, list | tuple) or not all(isinstance(hub, str) for hub in value):
+        raise ConfigError(
+            f'{origin}: websub_hubs must be a list of hub URLs, like ["https://pubsubhubbub.appspot.com/"]'
+        )
+    return tuple(dict.fromkeys(hub.strip() for hub in value if hub.strip()))
+
+
 ENV_PREFIX = "FEEDPUB_"
 INT_SETTINGS = frozenset({"items_per_feed", "ttl_minutes", "most_viewed_items", "most_viewed_hours"})
 
@@ -71,8 +82,10 @@ class SiteConfig:
     """How many items each feed carries, newest first."""
     ttl_minutes: int = 15
     """RSS `ttl`: how long readers may cache the feed."""
-    cache_control: str = "public, max-age=60, stale-while-revalidate=300"
-    """Cache-Control header stored with every feed object."""
+    cache_control: str = "public, max-age=60, s-maxage=0, proxy-revalidate"
+    """Cache-Control stored with every feed object: readers may keep a copy 60 s; shared caches
+    (CloudFront, the site's CDN) revalidate every fetch, so nobody who fetches through the edge
+    after a WebSub announcement or a takedown gets older bytes (docs/architecture.md)."""
     id_authority: str = ""
     """Tag URI authority for item ids (RFC 4151); default: the host of base_url."""
     id_date: str = "2026-01-01"
@@ -83,6 +96,8 @@ class SiteConfig:
     """The main most-viewed window; a 7-day feed is published beside it."""
     sections: Mapping[str, str] = field(default_factory=dict)
     """Display names of sections by slug; a missing slug is shown title-cased."""
+    websub_hubs: tuple[str, ...] = ()
+    """WebSub hubs every feed advertises and every change is announced to; empty: no push."""
 
     def __post_init__(self) -> None:
         problems = []
@@ -100,11 +115,14 @@ class SiteConfig:
             problems.append("ttl_minutes must not be negative")
         if not self.title.strip():
             problems.append("title must not be empty")
+        problems.extend(filter(None, (hub_url_problem(hub) for hub in self.websub_hubs)))
+        problems.append(cache_control_problem(self.cache_control))
         template_problem = _template_problem(self.url_template)
         if template_problem:
             problems.append(template_problem)
         if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", self.id_date) or not _is_date(self.id_date):
             problems.append(f"id_date must be a date like 2026-01-01 (RFC 4151), not {self.id_date!r}")
+        problems = [problem for problem in problems if problem]
         if problems:
             raise ConfigError("; ".join(problems))
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
@@ -149,6 +167,9 @@ class SiteConfig:
         values: dict[str, Any] = {}
         for key, value in data.items():
             expected = int if key in INT_SETTINGS else str
+            if key == "websub_hubs":
+                values[key] = _hub_list(value, origin)
+                continue
             if key == "sections":
                 if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
                     raise ConfigError(f'{origin}: sections must be a table of slug = "Title"')
@@ -184,7 +205,9 @@ class SiteConfig:
             raw = environ.get(ENV_PREFIX + f.name.upper())
             if raw is None or raw == "":
                 continue
-            if f.name == "sections":
+            if f.name == "websub_hubs":
+                data[f.name] = [hub.strip() for hub in raw.split(",") if hub.strip()]
+            elif f.name == "sections":
                 pairs = [p.split("=", 1) for p in raw.split(",") if "=" in p]
                 data[f.name] = {k.strip(): v.strip() for k, v in pairs}
             else:

@@ -8,11 +8,7 @@ from datetime import datetime
 
 from feedpub.article import Article
 from feedpub.config import SiteConfig
-
-FEEDS_PREFIX = "feeds"
-"""Key prefix of every published file in the site bucket (and folder under a local --out)."""
-SITE_FEED = "site"
-"""Name of the whole-site feed set; section feed sets are named by their section slug."""
+from feedpub.names import FEEDS_PREFIX, SITE_FEED
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,9 @@ from feedpub.aws.site_bucket import SiteBucket
 from feedpub.aws.views_table import ViewCounts, window_partitions
 from feedpub.config import SiteConfig
 from feedpub.feeds import FeedSpec, section_feed, site_feed
-from feedpub.publish import SECTION_PREFIX
-from feedpub.render import JSON_FEED_TYPE, RenderedFile
+from feedpub.names import MOST_VIEWED_FILE, MOST_VIEWED_WEEK_FILE
+from feedpub.publish import SECTION_PREFIX, content_hash
+from feedpub.render import JSON_FEED_TYPE, RenderedFile, feed_file
 from feedpub.render.jsonfeed import render_most_viewed
 from feedpub.views.counting import tally
 from feedpub.views.logs import LogReadStats, decompress, parse_log
@@ -60,9 +61,9 @@ def most_viewed_files(
     counts: ViewCounts, index: ArticleIndex, config: SiteConfig, now: datetime, sections: set[str]
 ) -> list[RenderedFile]:
     """Every most-viewed feed: site and each section, for the main window and for 7 days."""
-    windows = {config.most_viewed_hours: "most-viewed.json"}
+    windows = {config.most_viewed_hours: MOST_VIEWED_FILE}
     if config.most_viewed_hours != WEEK_HOURS:
-        windows[WEEK_HOURS] = "most-viewed-7d.json"
+        windows[WEEK_HOURS] = MOST_VIEWED_WEEK_FILE
     files: list[RenderedFile] = []
     for hours, filename in windows.items():
         totals, article_sections = counts.window_totals(window_partitions(now, hours))
@@ -75,7 +76,7 @@ def most_viewed_files(
         for spec in specs:
             ranked = rank(totals, articles, now, config.most_viewed_items, spec.section)
             body = render_most_viewed(spec, ranked, config, hours, filename)
-            files.append(RenderedFile(spec.key(filename), JSON_FEED_TYPE, body))
+            files.append(feed_file(spec, config, filename, JSON_FEED_TYPE, body))
     return files
 
 
@@ -98,7 +99,7 @@ class MostViewedPublisher:
         unchanged: list[str] = []
         hashes: dict[str, str] = {}
         for file in most_viewed_files(self.counts, self.index, self.config, now, sections):
-            digest = hashlib.sha256(file.body).hexdigest()
+            digest = content_hash(file)
             if published.get(file.key) == digest:
                 unchanged.append(file.key)
                 continue

@@ -54,6 +54,7 @@ def content_hash(file: RenderedFile) -> str:
     """What identifies a published file's bytes and headers."""
     digest = hashlib.sha256(file.body)
     digest.update(file.content_type.encode())
+    digest.update(file.link.encode())
     return digest.hexdigest()
 
 

@@ -22,8 +22,10 @@ from feedpub.most_viewed import MostViewedPublisher
 from feedpub.publish import Publisher
 
 if TYPE_CHECKING:
+    from feedpub.announce import Announcer, Notifier
     from feedpub.aws.articles_bucket import ArticlesBucket
     from feedpub.aws.ingest_queue import IngestQueue
+    from feedpub.aws.ping_queue import PingQueue
     from feedpub.ingest import Ingestor
 
 TRACED_MODULES = ("botocore",)
@@ -95,6 +97,29 @@ class Runtime:
     def publisher(self) -> Publisher:
         """Publishes the feeds under the lock (LOCK_SECONDS, default 90)."""
         return Publisher(self.index, self.site, self.config, float(self.environ.get("LOCK_SECONDS", "90")))
+
+    @cached_property
+    def ping_queue(self) -> PingQueue:
+        """Announcements waiting for the ping function (PING_QUEUE_URL)."""
+        from feedpub.aws.ping_queue import PingQueue
+
+        return PingQueue(self._require("PING_QUEUE_URL"))
+
+    @cached_property
+    def announcer(self) -> Announcer:
+        """Queues WebSub announcements of the feeds a publish wrote (nothing when push is off)."""
+        from feedpub.announce import Announcer
+
+        return Announcer(self.ping_queue if self.config.websub_hubs else None, self.config)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        """Delivers announcements to the hubs, remembering what each accepted in the table."""
+        from feedpub.announce import Notifier
+        from feedpub.aws.hub_ledger import DynamoHubLedger
+        from feedpub.hub_client import HubClient
+
+        return Notifier(HubClient(), DynamoHubLedger(self._require("TABLE_NAME")), self.config)
 
     @cached_property
     def most_viewed(self) -> MostViewedPublisher:

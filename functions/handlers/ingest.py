@@ -17,6 +17,7 @@ from feedpub.article import utc_now
 from feedpub.events import article_keys, is_publish_request
 from feedpub.runtime import TRACED_MODULES, runtime
 from handlers.failures import invocation_failure_logged, record_failure_logged
+from handlers.push import announce_written
 
 logger = Logger()
 metrics = Metrics()
@@ -97,6 +98,7 @@ def publish(changed: set[str]) -> None:
     metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(result.written))
     metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(result.unchanged))
     logger.info("published", feeds=sorted(result.published), written=result.written, deferred=result.deferred)
+    announce_written(result.written, logger, metrics)
     if result.pending:
         runtime().ingest_queue.request_publish()
         metrics.add_metric(name="PublishRequested", unit=MetricUnit.Count, value=1)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from feedpub.article import utc_now
 from feedpub.runtime import TRACED_MODULES, runtime
+from handlers.push import announce_written
 
 logger = Logger()
 metrics = Metrics()
@@ -26,4 +27,5 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     written, unchanged = runtime().most_viewed.publish(utc_now())
     metrics.add_metric(name="MostViewedWritten", unit=MetricUnit.Count, value=len(written))
     logger.info("most viewed published", written=written, unchanged=len(unchanged))
+    announce_written(written, logger, metrics)
     return {"written": written, "unchanged": len(unchanged)}

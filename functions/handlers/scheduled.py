@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from feedpub.article import utc_now
 from feedpub.runtime import TRACED_MODULES, runtime
+from handlers.push import announce_written
 
 logger = Logger()
 metrics = Metrics()
@@ -29,4 +30,5 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(result.unchanged))
     logger.info("scheduled publish", feeds=sorted(result.published), written=result.written,
                 deferred=result.deferred)  # fmt: skip
+    announce_written(result.written, logger, metrics)
     return {"published": sorted(result.published), "written": result.written, "deferred": result.deferred}

@@ -35,7 +35,7 @@ from feedpub.local.stack import (
 EVENTS = ROOT / "events"
 TEST_EVENTS = ROOT / "tests" / "events"
 SAM = ROOT / ".tools" / "sam" / "bin" / "sam"
-FUNCTIONS = ("IngestFunction", "PublishFunction", "ViewsFunction", "MostViewedFunction")
+FUNCTIONS = ("IngestFunction", "PublishFunction", "ViewsFunction", "MostViewedFunction", "PingFunction")
 SAM_MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
@@ -132,6 +132,15 @@ def test_translated_template_has_the_expected_resources(resources: dict[str, Any
         "IngestDeadLetterAlarm": "AWS::CloudWatch::Alarm",
         "IngestErrorsAlarm": "AWS::CloudWatch::Alarm",
         "PublishErrorsAlarm": "AWS::CloudWatch::Alarm",
+        "FeedCachePolicy": "AWS::CloudFront::CachePolicy",
+        "PingQueue": "AWS::SQS::Queue",
+        "PingDeadLetterQueue": "AWS::SQS::Queue",
+        "PingQueuePolicy": "AWS::SQS::QueuePolicy",
+        "PingFunction": "AWS::Lambda::Function",
+        "PingFunctionRole": "AWS::IAM::Role",
+        "PingFunctionAnnouncements": "AWS::Lambda::EventSourceMapping",
+        "PingDeadLetterAlarm": "AWS::CloudWatch::Alarm",
+        "HubNotificationsFailingAlarm": "AWS::CloudWatch::Alarm",
     }
     assert {k: v["Type"] for k, v in resources.items()} == expected
 
@@ -145,7 +154,8 @@ def test_parameters_and_their_defaults(cfn: dict[str, Any]) -> None:
         "SiteLanguage": "en",
         "UrlTemplate": "{base_url}/{section}/{id}",
         "ItemsPerFeed": 50,
-        "FeedCacheControl": "public, max-age=60, stale-while-revalidate=300",
+        "FeedCacheControl": "public, max-age=60, s-maxage=0, proxy-revalidate",
+        "WebSubHubs": "https://pubsubhubbub.appspot.com/",
         "PublishSchedule": "rate(5 minutes)",
         "MostViewedSchedule": "rate(5 minutes)",
         "MostViewedItems": 10,
@@ -157,6 +167,19 @@ def test_parameters_and_their_defaults(cfn: dict[str, Any]) -> None:
     assert cfn["Parameters"]["ItemsPerFeed"]["Type"] == "Number"
     assert re.fullmatch(cfn["Parameters"]["SiteBaseUrl"]["AllowedPattern"], "https://www.example.com")
     assert not re.fullmatch(cfn["Parameters"]["SiteBaseUrl"]["AllowedPattern"], "https://www.example.com/")
+    hubs = cfn["Parameters"]["WebSubHubs"]
+    assert hubs["Type"] == "CommaDelimitedList"
+    # CloudFormation checks the pattern against each hub: what the functions would refuse, it refuses.
+    for hub in ("https://pubsubhubbub.appspot.com/", "https://hub.example.org", "http://127.0.0.1:8181/", ""):
+        assert re.fullmatch(hubs["AllowedPattern"], hub), hub
+    for hub in (
+        "http://hub.example.org/",
+        "ftp://127.0.0.1/",
+        "hub.example.org",
+        "https:///x",
+        "http://10.0.0.1/",
+    ):
+        assert not re.fullmatch(hubs["AllowedPattern"], hub), hub
 
 
 def test_articles_bucket_is_versioned_encrypted_private_and_notifies_the_queue(
@@ -330,7 +353,11 @@ def test_cloudfront_reads_the_site_bucket_through_origin_access_control(resource
     behavior = config["DefaultCacheBehavior"]
     assert behavior["TargetOriginId"] == origin["Id"]
     assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
-    assert behavior["CachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"  # CachingOptimized
+    assert behavior["CachePolicyId"] == {"Ref": "FeedCachePolicy"}
+    policy = props(resources, "FeedCachePolicy")["CachePolicyConfig"]
+    # s-maxage=0 must reach the edge as "revalidate every fetch" (MinTTL 0), and nothing may stay
+    # at the edge longer than the takedown bound (MaxTTL 60) whatever an object's header says.
+    assert (policy["MinTTL"], policy["DefaultTTL"], policy["MaxTTL"]) == (0, 0, 60)
     assert behavior["ResponseHeadersPolicyId"] == "67f7725c-6f97-4210-82d7-5512b31e9d03"  # SecurityHeaders
     assert behavior["Compress"] is True
     assert set(behavior["AllowedMethods"]) == {"GET", "HEAD"}
@@ -341,8 +368,10 @@ def test_functions_share_runtime_settings_and_environment(resources: dict[str, A
     properties = props(resources, function)
     assert properties["Runtime"] == "python3.13"
     assert properties["Architectures"] == ["arm64"]
-    assert properties["MemorySize"] == 512
-    assert properties["Timeout"] == 60
+    # The ping function only POSTs small forms, with short timeouts of its own.
+    assert (properties["MemorySize"], properties["Timeout"]) == (
+        (256, 20) if function == "PingFunction" else (512, 60)
+    )
     assert properties["TracingConfig"] == {"Mode": "Active"}
     if function == "MostViewedFunction":
         assert properties["ReservedConcurrentExecutions"] == 1
@@ -365,6 +394,8 @@ def test_functions_share_runtime_settings_and_environment(resources: dict[str, A
         "FEEDPUB_MOST_VIEWED_ITEMS": {"Ref": "MostViewedItems"},
         "FEEDPUB_MOST_VIEWED_HOURS": {"Ref": "MostViewedHours"},
         "FEEDPUB_FEEDS_URL": {"Fn::Sub": "${SiteBaseUrl}/feeds"},
+        "FEEDPUB_WEBSUB_HUBS": {"Fn::Join": [",", {"Ref": "WebSubHubs"}]},
+        "PING_QUEUE_URL": {"Ref": "PingQueue"},
         "LOCK_SECONDS": "90",
         "POWERTOOLS_SERVICE_NAME": "feedpub",
         "POWERTOOLS_METRICS_NAMESPACE": "Feedpub",
@@ -381,6 +412,7 @@ def test_functions_share_runtime_settings_and_environment(resources: dict[str, A
         ("PublishFunction", "handlers/scheduled.py"),
         ("ViewsFunction", "handlers/views.py"),
         ("MostViewedFunction", "handlers/most_viewed.py"),
+        ("PingFunction", "handlers/ping.py"),
     ],
 )
 def test_handlers_point_at_code_that_exists(resources: dict[str, Any], function: str, module: str) -> None:
@@ -453,6 +485,7 @@ def arn(fragment: str) -> str:
 
 ARTICLES_ARN = json.dumps({"Fn::GetAtt": ["ArticlesBucket", "Arn"]}, sort_keys=True)
 TABLE_ARN = json.dumps({"Fn::GetAtt": ["ArticlesTable", "Arn"]}, sort_keys=True)
+PING_QUEUE_ARN = json.dumps({"Fn::GetAtt": ["PingQueue", "Arn"]}, sort_keys=True)
 
 
 def test_ingest_role_is_scoped_to_the_prefixes_it_touches(resources: dict[str, Any]) -> None:
@@ -464,6 +497,7 @@ def test_ingest_role_is_scoped_to_the_prefixes_it_touches(resources: dict[str, A
         ("s3:DeleteObject", arn("${ArticlesBucket.Arn}/reports/*")),
         ("s3:PutObject", arn("${SiteBucket.Arn}/feeds/*")),
         ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["IngestQueue", "Arn"]})),
+        ("sqs:SendMessage", PING_QUEUE_ARN),
         *{(f"dynamodb:{a}", TABLE_ARN)
           for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")},
     }  # fmt: skip
@@ -475,11 +509,30 @@ def test_publish_role_is_scoped_to_the_table_and_feeds(resources: dict[str, Any]
     expected = {
         *{(f"dynamodb:{a}", TABLE_ARN) for a in ("GetItem", "UpdateItem", "Query")},
         ("s3:PutObject", arn("${SiteBucket.Arn}/feeds/*")),
+        ("sqs:SendMessage", PING_QUEUE_ARN),
     }
     assert grants(resources["PublishFunctionRole"]) == expected
     assert set(resources["PublishFunctionRole"]["Properties"]["ManagedPolicyArns"]) == (
         SAM_MANAGED_POLICIES - {"arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"}
     )
+
+
+def test_ping_function_may_postpone_its_queue_and_keep_the_hub_ledger_only(resources: dict[str, Any]) -> None:
+    assert grants(resources["PingFunctionRole"]) == {
+        ("sqs:ChangeMessageVisibility", PING_QUEUE_ARN),
+        ("dynamodb:GetItem", TABLE_ARN),
+        ("dynamodb:UpdateItem", TABLE_ARN),
+    }
+    mapping = props(resources, "PingFunctionAnnouncements")
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["PingQueue", "Arn"]}
+    assert mapping["MaximumBatchingWindowInSeconds"] == 0  # a ping waits for nothing
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = props(resources, "PingQueue")
+    assert queue["VisibilityTimeout"] >= 6 * props(resources, "PingFunction")["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["PingDeadLetterQueue", "Arn"]}
+    failing = props(resources, "HubNotificationsFailingAlarm")
+    assert (failing["Namespace"], failing["MetricName"]) == ("Feedpub", "HubNotificationsFailed")
+    assert (failing["EvaluationPeriods"], failing["DatapointsToAlarm"]) == (3, 3)
 
 
 def test_alarms_notify_the_topic(resources: dict[str, Any], cfn: dict[str, Any]) -> None:
@@ -496,7 +549,8 @@ def test_alarms_notify_the_topic(resources: dict[str, Any], cfn: dict[str, Any])
     errors = props(resources, "IngestErrorsAlarm")
     assert (errors["Namespace"], errors["MetricName"]) == ("AWS/Lambda", "Errors")
     assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "IngestFunction"}}]
-    for alarm in ("IngestDeadLetterAlarm", "IngestErrorsAlarm", "PublishErrorsAlarm"):
+    for alarm in ("IngestDeadLetterAlarm", "IngestErrorsAlarm", "PublishErrorsAlarm", "PingDeadLetterAlarm",
+                  "HubNotificationsFailingAlarm"):  # fmt: skip
         assert props(resources, alarm)["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     # No alias/aws/sns: CloudWatch cannot publish to a topic encrypted with the AWS managed key.
     assert "KmsMasterKeyId" not in props(resources, "AlarmTopic")
@@ -511,7 +565,7 @@ def test_outputs(cfn: dict[str, Any]) -> None:
     assert set(outputs) == {
         "ArticlesBucketName", "SiteBucketName", "TableName", "IngestQueueUrl", "IngestDeadLetterQueueUrl",
         "DistributionDomainName", "SiteFeedRssUrl", "SiteFeedAtomUrl", "SiteFeedJsonUrl", "UploadCommand",
-        "LogsBucketName", "LogsDeadLetterQueueUrl", "MostViewedFeedUrl",
+        "LogsBucketName", "LogsDeadLetterQueueUrl", "MostViewedFeedUrl", "PingDeadLetterQueueUrl",
     }  # fmt: skip
     assert outputs["SiteFeedRssUrl"] == {"Fn::Sub": "https://${SiteDistribution.DomainName}/feeds/rss.xml"}
     assert outputs["SiteFeedAtomUrl"] == {"Fn::Sub": "https://${SiteDistribution.DomainName}/feeds/atom.xml"}
@@ -612,15 +666,19 @@ def test_function_environment_is_what_moto_lambda_holds(stack: Stack, function: 
     from feedpub.config import SiteConfig  # the core reads exactly these variables
 
     config = SiteConfig.from_env(environment)
-    assert (config.title, config.feeds_url, config.items_per_feed) == (
+    assert (config.title, config.feeds_url, config.items_per_feed, config.websub_hubs) == (
         "Example News",
         "https://www.example.com/feeds",
         50,
+        ("https://pubsubhubbub.appspot.com/",),
     )
 
 
 def test_function_policies_resolve_to_the_stacks_arns(stack: Stack) -> None:
     table_arn = boto3.client("dynamodb").describe_table(TableName=stack.table_name)["Table"]["TableArn"]
+    ping_queue_arn = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=stack.physical_ids["PingQueue"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
     resources = {r for s in stack.function_policies("IngestFunction") for r in as_list(s["Resource"])}
     assert resources == {
         f"arn:aws:s3:::{stack.articles_bucket}/articles/*",
@@ -631,9 +689,10 @@ def test_function_policies_resolve_to_the_stacks_arns(stack: Stack) -> None:
         boto3.client("sqs").get_queue_attributes(
             QueueUrl=stack.ingest_queue_url, AttributeNames=["QueueArn"]
         )["Attributes"]["QueueArn"],
+        ping_queue_arn,
     }
     publish = {r for s in stack.function_policies("PublishFunction") for r in as_list(s["Resource"])}
-    assert publish == {f"arn:aws:s3:::{stack.site_bucket}/feeds/*", table_arn}
+    assert publish == {f"arn:aws:s3:::{stack.site_bucket}/feeds/*", table_arn, ping_queue_arn}
     assert set(stack.function_managed_policy_arns("IngestFunction")) == SAM_MANAGED_POLICIES
 
 
@@ -662,6 +721,16 @@ def test_parameters_and_alarm_email_condition(stack: Stack) -> None:
     environment = other.function_environment("IngestFunction")
     assert environment["FEEDPUB_FEEDS_URL"] == "https://news.example.org/feeds"
     assert environment["FEEDPUB_ITEMS_PER_FEED"] == "20"
+
+
+def test_several_hubs_and_no_hub_reach_the_functions(stack: Stack) -> None:
+    from feedpub.config import SiteConfig
+
+    two = create_stack("feedpub-hubs", {"WebSubHubs": "https://hub.example.org/,http://127.0.0.1:9/"})
+    config = SiteConfig.from_env(two.function_environment("PingFunction"))
+    assert config.websub_hubs == ("https://hub.example.org/", "http://127.0.0.1:9/")
+    off = create_stack("feedpub-nopush", {"WebSubHubs": ""})
+    assert SiteConfig.from_env(off.function_environment("IngestFunction")).websub_hubs == ()
 
 
 # -------------------------------------------------------------------------------------------------

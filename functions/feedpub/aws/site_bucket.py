@@ -7,6 +7,9 @@ from typing import Any
 from feedpub.aws.clients import client, error_code
 from feedpub.render import RenderedFile
 
+LINK_METADATA = "link"
+"""Object metadata that carries a feed's HTTP Link header (served as x-amz-meta-link)."""
+
 
 class SiteBucket:
     """Writes rendered files with their Content-Type and Cache-Control."""
@@ -27,11 +30,16 @@ class SiteBucket:
         return body
 
     def put(self, file: RenderedFile) -> None:
-        """Upload one file; CloudFront serves the stored headers as they are."""
+        """Upload one file; CloudFront serves the stored headers as they are.
+
+        The WebSub `Link` header cannot be stored as itself, so it rides as object metadata
+        (`x-amz-meta-link`), which the CloudFront Function's viewer-response renames to `Link`.
+        """
         self.s3.put_object(
             Bucket=self.name,
             Key=file.key,
             Body=file.body,
             ContentType=file.content_type,
             CacheControl=self.cache_control,
+            **({"Metadata": {LINK_METADATA: file.link}} if file.link else {}),
         )

@@ -89,7 +89,7 @@ UNSAFE_AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS
 _FALLBACK_UNSUPPORTED = frozenset({
     "AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::CloudFront::OriginAccessControl",
     "AWS::CloudFront::Distribution", "AWS::CloudFront::Function", "AWS::CloudWatch::Alarm",
-    "AWS::SNS::Subscription",
+    "AWS::SNS::Subscription", "AWS::CloudFront::CachePolicy",
 })  # fmt: skip
 _PSEUDO_PARAMETERS = ("AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName",
                       "AWS::StackId", "AWS::URLSuffix", "AWS::NoValue", "AWS::NotificationARNs")  # fmt: skip
@@ -223,7 +223,8 @@ class UnresolvedError(KeyError):
 class Resolver:
     """Evaluates CloudFormation intrinsics against known Ref and GetAtt values."""
 
-    refs: dict[str, str]
+    refs: dict[str, Any]
+    """Values of Ref: strings, and lists for CommaDelimitedList parameters."""
     attrs: dict[tuple[str, str], str]
     conditions: Mapping[str, Any]
 
@@ -497,10 +498,13 @@ def create_stack(
 
     cfn: Any = session.client("cloudformation")
     declared = translated.get("Parameters", {})
+    # moto splits a CommaDelimitedList into a list only when it is passed, not for its Default.
+    lists = {key for key, spec in declared.items() if spec.get("Type") == "CommaDelimitedList"}
+    passed = {**{key: str(declared[key].get("Default", "")) for key in lists}, **parameters}
     cfn.create_stack(
         StackName=name,
         TemplateBody=json.dumps(cfn_template),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items() if k in declared],
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in passed.items() if k in declared],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
     )
     description = cfn.describe_stacks(StackName=name)["Stacks"][0]
@@ -515,9 +519,10 @@ def create_stack(
     }
     moto_outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
 
-    refs: dict[str, str] = {
-        key: str(parameters.get(key, spec.get("Default", ""))) for key, spec in declared.items()
+    refs: dict[str, Any] = {
+        key: passed.get(key, str(spec.get("Default", ""))) for key, spec in declared.items()
     }
+    refs.update({key: refs[key].split(",") for key in lists})
     refs.update({
         "AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": "aws",
         "AWS::StackName": name, "AWS::StackId": stack_id, "AWS::URLSuffix": "amazonaws.com",
@@ -743,6 +748,7 @@ class _Applier:
             "AWS::SQS::QueuePolicy": self._queue_policy,
             "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
             "AWS::CloudFront::Function": self._cloudfront_function,
+            "AWS::CloudFront::CachePolicy": self._cache_policy,
             "AWS::CloudFront::Distribution": self._distribution,
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::SNS::Subscription": self._subscription,
@@ -811,6 +817,16 @@ class _Applier:
         self.applied.append(f"{logical}: create_function {properties['Name']}")
         if properties.get("AutoPublish"):
             self.adjustments.append(f"{logical}: not published (moto has no PublishFunction)")
+
+    def _cache_policy(self, logical: str, properties: Mapping[str, Any]) -> None:
+        # moto's CloudFront has no CachePolicy API; the local front reads the TTLs from the template.
+        policy_id = f"local-{properties['CachePolicyConfig']['Name']}"
+        self.resolver.refs[logical] = policy_id
+        self.resolver.attrs[(logical, "Id")] = policy_id
+        self.physical_ids[logical] = policy_id
+        self.adjustments.append(
+            f"{logical}: not created (moto has no CachePolicy API); the local front applies its TTLs"
+        )
 
     def _distribution(self, logical: str, properties: Mapping[str, Any]) -> None:
         cloudfront: Any = self.session.client("cloudfront")

@@ -8,6 +8,8 @@ from datetime import datetime
 from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.feeds import FeedSpec
+from feedpub.names import ATOM_FILE, JSON_FEED_FILE, PAGE_FILE, RSS_FILE
+from feedpub.websub import link_header
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +19,8 @@ class RenderedFile:
     key: str
     content_type: str
     body: bytes
+    link: str = ""
+    """The HTTP `Link` header to serve it with (WebSub hubs and self), stored as object metadata."""
 
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -42,8 +46,17 @@ def render_feed_set(spec: FeedSpec, items: list[Article], config: SiteConfig) ->
     from feedpub.render.rss import render_rss
 
     return [
-        RenderedFile(spec.key("rss.xml"), RSS_TYPE, render_rss(spec, items, config)),
-        RenderedFile(spec.key("atom.xml"), ATOM_TYPE, render_atom(spec, items, config)),
-        RenderedFile(spec.key("feed.json"), JSON_FEED_TYPE, render_json_feed(spec, items, config)),
-        RenderedFile(spec.key("index.html"), HTML_TYPE, render_feed_page(spec, items, config)),
+        feed_file(spec, config, RSS_FILE, RSS_TYPE, render_rss(spec, items, config)),
+        feed_file(spec, config, ATOM_FILE, ATOM_TYPE, render_atom(spec, items, config)),
+        feed_file(spec, config, JSON_FEED_FILE, JSON_FEED_TYPE, render_json_feed(spec, items, config)),
+        RenderedFile(spec.key(PAGE_FILE), HTML_TYPE, render_feed_page(spec, items, config)),
     ]
+
+
+def feed_file(
+    spec: FeedSpec, config: SiteConfig, filename: str, content_type: str, body: bytes
+) -> RenderedFile:
+    """A feed of `spec` with its discovery header: the hubs and its own public URL."""
+    return RenderedFile(
+        spec.key(filename), content_type, body, link_header(config.websub_hubs, spec.url(filename))
+    )

@@ -2,6 +2,8 @@
 
 - Atom entry links: `FeedEntry.atom_entry` shadows its loop variable, so every link loses its
   rel/type/length and an enclosure becomes a second alternate link. `AtomLinksEntry` rewrites them.
+- RSS atom:link: feedgen writes only `rel="self"` in RSS and drops every other rel, so a
+  `rel="hub"` would vanish; `AtomHubs` writes the WebSub hub links beside the self link.
 - media:content: feedgen's media extension wraps items in media:group and has no caption or credit;
   `MediaEntry` writes one media:content with media:description and media:credit.
 """
@@ -42,6 +44,26 @@ class AtomLinksEntry(BaseEntryExtension):  # type: ignore[misc]
         for link in self.links:
             xml_elem("link", entry, **link)
         return entry
+
+
+class AtomHubs(BaseExtension):  # type: ignore[misc]
+    """The RSS channel's `<atom:link rel="hub">` links (WebSub discovery), after its self link."""
+
+    def __init__(self) -> None:
+        self.hubs: list[str] = []
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        channel = rss_feed[0]
+        self_links = [link for link in channel.iter(f"{{{ATOM_NS}}}link") if link.get("rel") == "self"]
+        position = channel.index(self_links[0]) + 1 if self_links else len(channel)
+        for offset, hub in enumerate(self.hubs):
+            link = xml_elem(f"{{{ATOM_NS}}}link", channel, href=hub, rel="hub")
+            channel.insert(position + offset, link)  # beside the self link, where readers look
+        return rss_feed
+
+
+class NoEntryExtension(BaseEntryExtension):  # type: ignore[misc]
+    """feedgen requires an entry half for every extension; this one writes nothing."""
 
 
 class Media(BaseExtension):  # type: ignore[misc]

@@ -39,8 +39,8 @@ def dump_json_feed(feed: dict[str, Any]) -> bytes:
 
 
 def json_feed_header(spec: FeedSpec, config: SiteConfig, filename: str) -> dict[str, Any]:
-    """The top-level fields every JSON feed of a feed set shares."""
-    return {
+    """The top-level fields every JSON feed of a feed set shares, with its WebSub hubs."""
+    header: dict[str, Any] = {
         "version": VERSION,
         "title": spec.title,
         "home_page_url": spec.home_url,
@@ -49,6 +49,9 @@ def json_feed_header(spec: FeedSpec, config: SiteConfig, filename: str) -> dict[
         "language": config.language,
         "authors": [{"name": config.title, "url": config.base_url + "/"}],
     }
+    if config.websub_hubs:
+        header["hubs"] = [{"type": "WebSub", "url": hub} for hub in config.websub_hubs]
+    return header
 
 
 def render_json_feed(spec: FeedSpec, items: list[Article], config: SiteConfig) -> bytes:

@@ -9,8 +9,16 @@ from feedgen.feed import FeedGenerator
 from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.feeds import FeedSpec
+from feedpub.names import ATOM_FILE, RSS_FILE
 from feedpub.render import feed_updated
-from feedpub.render.feedgen_ext import AtomLinks, AtomLinksEntry, Media, MediaEntry
+from feedpub.render.feedgen_ext import (
+    AtomHubs,
+    AtomLinks,
+    AtomLinksEntry,
+    Media,
+    MediaEntry,
+    NoEntryExtension,
+)
 
 GENERATOR = "feedpub"
 
@@ -18,20 +26,26 @@ GENERATOR = "feedpub"
 def build_generator(spec: FeedSpec, items: list[Article], config: SiteConfig, fmt: str) -> Any:
     """A FeedGenerator for one format; `fmt` is `rss` or `atom` and picks the extensions."""
     rss = fmt == "rss"
-    self_name, self_type = ("rss.xml", "application/rss+xml") if rss else (
-        "atom.xml", "application/atom+xml")  # fmt: skip
+    self_name, self_type = (RSS_FILE, "application/rss+xml") if rss else (
+        ATOM_FILE, "application/atom+xml")  # fmt: skip
     fg = FeedGenerator()
     # Only the format's own extensions: feedgen instantiates every registered one for every entry.
     if rss:
         fg.load_extension("dc", atom=False, rss=True)
         fg.register_extension("media", Media, MediaEntry, atom=False, rss=True)
+        if config.websub_hubs:
+            fg.register_extension("hubs", AtomHubs, NoEntryExtension, atom=False, rss=True)
+            fg.hubs.hubs = list(config.websub_hubs)
     else:
         fg.register_extension("links", AtomLinks, AtomLinksEntry, atom=True, rss=False)
     fg.id(spec.feed_id)
     fg.title(spec.title)
     fg.description(spec.description)
-    # feedgen's RSS channel <link> is the last link added, so self goes first.
+    # feedgen's RSS channel <link> is the last link added, so self (and the hubs) go first.
     fg.link(href=spec.url(self_name), rel="self", type=self_type)
+    if not rss:  # feedgen drops RSS's hub links; AtomHubs writes them
+        for hub in config.websub_hubs:
+            fg.link(href=hub, rel="hub")
     fg.link(href=spec.home_url, rel="alternate", type="text/html")
     fg.language(config.language)
     fg.generator(GENERATOR)
