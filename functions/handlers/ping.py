@@ -25,7 +25,9 @@ from handlers.failures import record_failure_logged
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer(patch_modules=TRACED_MODULES)
-processor = BatchProcessor(event_type=EventType.SQS)
+# A hub that is down fails every message of a batch: that is its ordinary state, reported per
+# message (each hidden for its backoff delay), not an invocation error for the Errors alarm.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 NOT_ACCEPTED = (
     "hub did not accept the announcement: it is retried later, and dead-lettered after the last receive"

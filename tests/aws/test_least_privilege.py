@@ -24,6 +24,7 @@ from feedpub.local.runner import scheduled_event
 from feedpub.local.stack import REGION, Stack, create_stack, fake_aws_environment
 from feedpub.runtime import runtime
 from tests.aws.conftest import LambdaContext, article, receive_records, s3_event
+from tests.fake_hub import running_hub
 from tests.logs import Hit, make_log
 
 # Actions the functions get from SAM's managed policies or the event source mapping, not from
@@ -81,7 +82,9 @@ class Recorder:
             else:
                 yield f"dynamodb:{operation}", self.table_arn(params["TableName"])
         elif service == "sqs":
-            yield f"sqs:{operation}", queue_arn(self.account, params["QueueUrl"])
+            # IAM authorises SendMessageBatch as SendMessage (and likewise for the other batches).
+            action = operation.removesuffix("Batch")
+            yield f"sqs:{action}", queue_arn(self.account, params["QueueUrl"])
         else:
             yield f"{service}:{operation}", "*"
 
@@ -108,9 +111,10 @@ def allowed_by(statement: dict[str, Any], action: str, resource: str) -> bool:
 
 
 @pytest.fixture
-def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stack, Recorder]]:
+def deployed(request: pytest.FixtureRequest) -> Iterator[tuple[Stack, Recorder]]:
+    parameters = getattr(request, "param", {})
     with fake_aws_environment(), mock_aws():
-        stack = create_stack()
+        stack = create_stack(parameters=parameters)
         recorder = Recorder(account=stack.account_id)
         clients.client.cache_clear()
         for service in ("s3", "dynamodb", "sqs"):
@@ -262,3 +266,47 @@ def test_views_and_most_viewed_policies_are_exact(
     feed = json.loads(s3.get_object(Bucket=stack.site_bucket, Key="feeds/most-viewed.json")["Body"].read())
     assert [(item["title"], item["_feedpub"]["views"]) for item in feed["items"]] == [("A", 2)]
     check(stack, recorder, "MostViewedFunction")
+
+
+@pytest.fixture(scope="module")
+def local_hub() -> Iterator[str]:
+    """A hub on 127.0.0.1 that refuses the first notification (three tries), then accepts."""
+    with running_hub(statuses=[503, 503, 503]) as hub:
+        yield hub.url
+
+
+@pytest.fixture
+def deployed_with_local_hub(local_hub: str) -> Iterator[tuple[Stack, Recorder]]:
+    with fake_aws_environment(), mock_aws():
+        stack = create_stack(parameters={"WebSubHubs": local_hub})
+        recorder = Recorder(account=stack.account_id)
+        clients.client.cache_clear()
+        for service in ("s3", "dynamodb", "sqs"):
+            events = clients.client(service).meta.events
+            events.register("before-parameter-build.*.*", recorder.before)
+            events.register("after-call.*.*", recorder.after)
+        yield stack, recorder
+        clients.client.cache_clear()
+        runtime.cache_clear()
+
+
+def test_ping_function_policy_is_exact(
+    deployed_with_local_hub: tuple[Stack, Recorder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack, recorder = deployed_with_local_hub
+    _, sqs = ingest_one_article(stack, monkeypatch)
+    from handlers.ping import handler as ping
+
+    recorder.calls.clear()
+    use_function_environment(monkeypatch, stack, "PingFunction")
+    queue = stack.physical_ids["PingQueue"]
+    records = sqs_records(sqs, queue)
+    context = LambdaContext(function_name="PingFunction")
+    # The hub refuses: the announcement is postponed (ChangeMessageVisibility) and fails.
+    assert len(ping({"Records": records}, context)["batchItemFailures"]) == 1
+    sqs.change_message_visibility(
+        QueueUrl=queue, ReceiptHandle=records[0]["receiptHandle"], VisibilityTimeout=0
+    )
+    # Back up: delivered and recorded in the hub ledger (GetItem, UpdateItem).
+    assert ping({"Records": sqs_records(sqs, queue)}, context) == {"batchItemFailures": []}
+    check(stack, recorder, "PingFunction")
