@@ -222,3 +222,43 @@ def test_the_distribution_runs_the_function_on_viewer_request_and_response(resou
     ]
     assert key["HeadersConfig"] == {"HeaderBehavior": "none"}
     assert "CacheBehaviors" not in resources["SiteDistribution"]["Properties"]["DistributionConfig"]
+
+
+LINK_HARNESS = r"""
+const fs = require('fs');
+const handler = new Function(fs.readFileSync(process.argv[1], 'utf8') + '\nreturn handler;')();
+const cases = JSON.parse(fs.readFileSync(0, 'utf8'));
+process.stdout.write(JSON.stringify(cases.map(function (c) {
+    var response = handler({
+        version: '1.0',
+        context: { eventType: 'viewer-response' },
+        viewer: { ip: '192.0.2.1' },
+        request: { method: 'GET', uri: c.uri, querystring: {}, headers: {}, cookies: {} },
+        response: { statusCode: c.status, statusDescription: '', headers: c.headers, cookies: {} },
+    });
+    return response.headers;
+})));
+"""
+
+
+@needs_node
+def test_cloudfront_function_serves_the_stored_link_metadata_as_the_link_header() -> None:
+    link = (
+        '<https://pubsubhubbub.appspot.com/>; rel="hub", <https://www.example.com/feeds/rss.xml>; rel="self"'
+    )
+    cases = [
+        {"uri": "/feeds/rss.xml", "status": 200, "headers": {"x-amz-meta-link": {"value": link}}},
+        {"uri": "/feeds/world/feed.json", "status": 304, "headers": {"x-amz-meta-link": {"value": link}}},
+        {"uri": "/feeds/most-viewed.json", "status": 200, "headers": {"x-amz-meta-link": {"value": link}}},
+        {"uri": "/feeds/index.html", "status": 200, "headers": {}},
+    ]
+    completed = subprocess.run(
+        [NODE or "node", "-e", LINK_HARNESS, str(NEGOTIATE_JS)],
+        input=json.dumps(cases), capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    results = json.loads(completed.stdout)
+    for result in results[:3]:
+        assert result["link"] == {"value": link}
+        assert "x-amz-meta-link" not in result
+    assert "link" not in results[3]
