@@ -9,6 +9,7 @@ uses its own articles and only the views test sends requests that count as views
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import time
 import uuid
@@ -24,8 +25,9 @@ from click.testing import CliRunner
 from feedparser.http import ACCEPT_HEADER as FEEDPARSER_ACCEPT
 
 from feedpub.cli import main
-from feedpub.local.serve import FAKE_CREDENTIALS, wait_for_feed
+from feedpub.local.serve import FAKE_CREDENTIALS, LocalSite, wait_for_feed
 from tests.conftest import ServedSite
+from tests.test_local_hub import Subscriber, post_form
 from tests.test_negotiation import CHROME_ACCEPT
 
 BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -38,6 +40,10 @@ FEED_TYPES = {
 ETAG = re.compile(r'^"[0-9a-f]{32}"$')
 UPLOAD_TIMEOUT = 30.0
 """Upload to served feed takes well under a second here (queue long poll, ingest, publish)."""
+PUSH_TIMEOUT = 20.0
+"""Upload to a subscriber's callback: the feed's publish, the ping queue, the hub's fetch and POST."""
+LINK = re.compile(r'<([^>]*)>\s*;\s*rel="([^"]*)"')
+"""One link of an HTTP Link header: (target, rel)."""
 
 
 class Response:
@@ -53,13 +59,15 @@ class Response:
         return self.body.decode("utf-8")
 
 
-def request(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> Response:
+def request(
+    url: str, headers: dict[str, str] | None = None, method: str = "GET", body: bytes | None = None
+) -> Response:
     """One request with exactly these headers (http.client adds no Accept, and no User-Agent)."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.netloc, timeout=10)
     try:
         connection.request(
-            method, parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers or {}
+            method, parts.path + (f"?{parts.query}" if parts.query else ""), body, headers=headers or {}
         )
         response = connection.getresponse()
         return Response(response.status, response.headers, response.read())
@@ -77,6 +85,17 @@ def article_markdown(title: str, published: datetime) -> bytes:
 
 def new_title(what: str) -> str:
     return f"{what} {uuid.uuid4().hex[:10]} reaches the local feeds"
+
+
+def local_s3(site: LocalSite) -> Any:
+    """An S3 client of the local stack, as an editor's aws CLI would make one."""
+    return boto3.client(
+        "s3",
+        endpoint_url=site.aws_endpoint,
+        region_name=FAKE_CREDENTIALS["AWS_REGION"],
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
 
 
 # -------------------------------------------------------------------------------------------------
@@ -169,6 +188,45 @@ def test_readers_get_the_rss(served_site: ServedSite, accept: str | None) -> Non
 
 
 # -------------------------------------------------------------------------------------------------
+# The CloudFront stand-in's cache, and WebSub discovery in headers
+# -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["rss.xml", "atom.xml", "feed.json", "world/rss.xml"])
+def test_feeds_link_to_the_hub_and_to_themselves(served_site: ServedSite, path: str) -> None:
+    url = f"{served_site.site.site_url}/feeds/{path}"
+    response = request(url)
+    assert response.status == 200
+    assert set(LINK.findall(response.headers["Link"])) == {(served_site.site.hub.url, "hub"), (url, "self")}
+    assert "x-amz-meta-link" not in response.headers
+
+    unchanged = request(url, {"If-None-Match": response.headers["ETag"]})
+    assert unchanged.status == 304
+    assert unchanged.headers["Link"] == response.headers["Link"]
+
+
+def test_front_revalidates_every_feed_fetch_and_honours_invalidations(served_site: ServedSite) -> None:
+    site = served_site.site
+    invalidate = f"{site.site_url}/_local/invalidate"
+    answer = request(invalidate, {"Content-Type": "application/json"}, "POST", b'{"paths": ["/feeds/*"]}')
+    assert answer.status == 200, answer.text
+    result = json.loads(answer.body)
+    assert result["paths"] == ["/feeds/*"]
+    assert result["invalidated"] >= 1  # the fixture has fetched the JSON Feed at least
+
+    first = request(site.feed_urls["atom"])
+    assert first.headers["X-Cache"] == "Miss from cloudfront"
+    # The default Cache-Control has s-maxage=0: the edge asks S3 on every fetch, S3 answers 304.
+    again = request(site.feed_urls["atom"])
+    assert again.headers["X-Cache"] == "RefreshHit from cloudfront"
+    assert again.body == first.body
+
+    refused = request(invalidate, {"Content-Type": "application/json"}, "POST", b'{"paths": ["feeds/*"]}')
+    assert refused.status == 400
+    assert "start it with /" in refused.text
+
+
+# -------------------------------------------------------------------------------------------------
 # Article pages
 # -------------------------------------------------------------------------------------------------
 
@@ -204,15 +262,8 @@ def test_uploaded_article_is_served(served_site: ServedSite, record_property: An
     site = served_site.site
     title = new_title("Uploaded story")
     name = f"upload-{uuid.uuid4().hex[:8]}.md"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=site.aws_endpoint,
-        region_name=FAKE_CREDENTIALS["AWS_REGION"],
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
     started = time.perf_counter()
-    s3.put_object(
+    local_s3(site).put_object(
         Bucket=site.stack.articles_bucket,
         Key=f"articles/world/{name}",
         Body=article_markdown(title, datetime.now(UTC) - timedelta(minutes=1)),
@@ -250,6 +301,37 @@ def test_feedpub_upload_command(
     served_site.wait_until_idle("IngestFunction")
     item = served_site.get_json("json")["items"][0]
     assert (item["title"], urlsplit(item["url"]).path) == (title, "/business/cli-story")
+
+
+def test_a_subscriber_gets_a_new_story_pushed_by_the_local_hub(
+    served_site: ServedSite, record_property: Any
+) -> None:
+    """A WebSub subscriber on the local hub receives the site RSS with an article just uploaded."""
+    site = served_site.site
+    topic = site.feed_urls["rss"]
+    subscriber = Subscriber()
+    try:
+        callback = subscriber.callback("reader")
+        form = [("hub.mode", "subscribe"), ("hub.topic", topic), ("hub.callback", callback)]
+        assert post_form(site.hub.url, form) == (202, "")
+        assert site.hub.wait_for(lambda: any(s.callback == callback for s in site.hub.subscriptions), 10)
+
+        title = new_title("Pushed story")
+        started = time.perf_counter()
+        local_s3(site).put_object(
+            Bucket=site.stack.articles_bucket,
+            Key=f"articles/world/push-{uuid.uuid4().hex[:8]}.md",
+            Body=article_markdown(title, datetime.now(UTC) - timedelta(minutes=1)),
+        )
+        push = subscriber.wait_for_push(lambda push: title.encode() in push.body, PUSH_TIMEOUT)
+        assert push is not None, f"no push within {PUSH_TIMEOUT:.0f} s; the hub got {site.hub.publishes}"
+        seconds = time.perf_counter() - started
+        print(f"\nuploaded article pushed to a subscriber after {seconds:.2f} s")
+        record_property("upload_to_push_s", round(seconds, 2))
+        assert push.headers["Content-Type"] == FEED_TYPES["rss"]
+        assert set(LINK.findall(push.headers["Link"])) == {(site.hub.url, "hub"), (topic, "self")}
+    finally:
+        subscriber.stop()
 
 
 def test_feedpub_upload_without_a_running_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

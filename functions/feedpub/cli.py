@@ -299,9 +299,11 @@ def serve(examples: Path, articles: Path | None, port: int, aws_port: int) -> No
     for name, url in site.feed_urls.items():
         click.echo(f"  {name:<12} {url}")
     click.echo(f"  {'AWS endpoint':<12} {site.aws_endpoint}  (articles bucket: {site.stack.articles_bucket})")
+    click.echo(f"  {'WebSub hub':<12} {site.hub.url}")
     click.echo("\nAdd a story:")
     click.echo(f"  feedpub upload story.md --section world      or\n  {site.upload_command()}")
     click.echo(f"Re-rank most viewed now:  curl {site.site_url}/_local/run/MostViewedFunction")
+    click.echo(f"Get pushes (a WebSub subscriber):\n  {site.subscribe_command()}")
     click.echo("Ctrl-C stops everything.")
     try:
         while True:

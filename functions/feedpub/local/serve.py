@@ -3,7 +3,9 @@
 moto runs in server mode on 127.0.0.1 (an S3/SQS/DynamoDB endpoint any AWS client can use); the
 stack is created from template.yaml through moto's CloudFormation (with what moto drops applied
 by feedpub.local.stack); the functions run in-process on their queues and schedules
-(feedpub.local.runner); and a local front stands in for CloudFront (feedpub.local.front).
+(feedpub.local.runner); a local front stands in for CloudFront (feedpub.local.front, with its
+cache in feedpub.local.edge); and a WebSub hub stand-in (feedpub.local.hub), started first so the
+stack's WebSubHubs parameter can name it, receives the functions' pings and pushes to subscribers.
 
 State is not kept between runs: moto holds everything in memory, and each start uploads the
 example articles (and any folder given with --articles) again through the S3 API, so they take
@@ -54,6 +56,8 @@ class LocalSite:
     access_log: Any
     moto: Any
     started_in: float
+    hub: Any
+    """The local WebSub hub (feedpub.local.hub.Hub) every feed advertises."""
 
     @property
     def feed_urls(self) -> dict[str, str]:
@@ -69,8 +73,15 @@ class LocalSite:
             f"s3://{self.stack.articles_bucket}/articles/world/story.md"
         )
 
+    def subscribe_command(self) -> str:
+        """How to subscribe a WebSub callback to the site RSS feed on the local hub."""
+        return (
+            f"curl -d hub.mode=subscribe -d hub.topic={self.feed_urls['rss']} "
+            f"-d hub.callback=$CALLBACK_URL {self.hub.url}"
+        )
+
     def stop(self) -> None:
-        """Stop the front, the functions and moto, in that order, and forget moto's state.
+        """Stop the front, the functions, the hub and moto, in that order, and forget moto's state.
 
         moto keeps its resources in module-level backends of this process, not in the server, so
         without the reset a second `start()` in the same process (a test session, an embedding
@@ -82,6 +93,7 @@ class LocalSite:
         self.http.server_close()
         self.access_log.stop()
         self.runner.stop()
+        self.hub.stop()
         self.moto.stop()
         moto_api_backend.reset()
 
@@ -117,10 +129,16 @@ def start(
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     moto.start()
 
+    from feedpub.local.hub import Hub
+
+    hub = Hub()
+    hub.start()
+
     import boto3
 
     from feedpub.aws import clients
     from feedpub.config import SiteConfig
+    from feedpub.local.edge import CachePolicy, EdgeCache, S3Origin
     from feedpub.local.front import AccessLog, Front, make_server
     from feedpub.local.runner import Runner
     from feedpub.local.stack import TEMPLATE_PATH, create_stack
@@ -129,7 +147,7 @@ def start(
     site_config = (
         SiteConfig.from_toml(examples / "feedpub.toml") if (examples / "feedpub.toml").is_file() else None
     )
-    parameters = {"SiteBaseUrl": site_url}
+    parameters = {"SiteBaseUrl": site_url, "WebSubHubs": hub.url}
     if site_config is not None:
         parameters.update({"SiteTitle": site_config.title, "SiteDescription": site_config.description})
     stack = create_stack("feedpub-local", parameters, template_path=template or TEMPLATE_PATH)
@@ -147,7 +165,9 @@ def start(
     access_log = AccessLog(s3, logs_bucket)
     access_log.start()
     config = runtime().config
-    front = Front(s3, stack.site_bucket, runtime().index, runtime().views, config, access_log)
+    policy = CachePolicy.from_template(stack.template["Resources"], stack.resolve)
+    edge = EdgeCache(S3Origin(s3, stack.site_bucket), policy)
+    front = Front(edge, runtime().index, runtime().views, config, access_log)
     front.actions = {
         name: functools.partial(runner.run_scheduled, name)
         for name, function in runner.functions.items()
@@ -161,7 +181,9 @@ def start(
     STATE_FILE.parent.mkdir(exist_ok=True)
     STATE_FILE.write_text(json.dumps({"endpoint": endpoint, "articles_bucket": stack.articles_bucket,
                                       "site": site_url}, indent=2))  # fmt: skip
-    return LocalSite(endpoint, site_url, stack, runner, http, access_log, moto, time.perf_counter() - started)
+    return LocalSite(
+        endpoint, site_url, stack, runner, http, access_log, moto, time.perf_counter() - started, hub
+    )
 
 
 def wait_for_feed(site: LocalSite, contains: str, timeout: float = 30.0) -> float:
