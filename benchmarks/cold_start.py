@@ -126,14 +126,18 @@ class Scenario:
         self.s3, self.sqs, self.db = moto.client("s3"), moto.client("sqs"), moto.client("dynamodb")
         self.ingest_queue = create_resources(self.s3, self.sqs, self.db)
         self.logs_queue = create_logs_resources(self.s3, self.sqs)
+        self.ping_queue = self.sqs.create_queue(QueueName="ping")["QueueUrl"]
         self.resources = {
             "ArticlesBucket": ARTICLES_BUCKET,
             "SiteBucket": SITE_BUCKET,
             "ArticlesTable": TABLE,
             "IngestQueue": self.ingest_queue,
+            "PingQueue": self.ping_queue,
         }
         self.paths: list[str] = []
         self.uploads = 0
+        self.hub_url = ""
+        """A hub double on 127.0.0.1 for the ping function (set by `measure`)."""
 
     def seed(self, variables: dict[str, str], per_section: int) -> None:
         """Example articles (`per_section` of each section) ingested and published, and an hour
@@ -201,6 +205,16 @@ class Scenario:
                 key = f"articles/{section}/cold-start-{self.uploads}.md"
                 self.s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=body.encode())
             records = self.receive(self.ingest_queue, "ingest")
+        elif module == "ping":
+            from feedpub.websub import Announcement
+
+            self.sqs.purge_queue(QueueUrl=self.ping_queue)  # what the ingest runs announced
+            for number in range(count):
+                self.uploads += 1
+                topic = f"https://www.example.com/feeds/cold-start-{self.uploads}/rss.xml"
+                announcement = Announcement(self.hub_url, (topic,), number)
+                self.sqs.send_message(QueueUrl=self.ping_queue, MessageBody=announcement.to_message())
+            records = self.receive(self.ping_queue, "ping")
         elif module == "views":
             for _ in range(count):
                 key = f"cf-logs/E2BENCHMARK.{datetime.now(UTC):%Y-%m-%d-%H}.{uuid.uuid4().hex[:8]}.gz"
@@ -217,7 +231,7 @@ def check(function: TemplateFunction, result: ChildResult) -> None:
     """The invocations did their work (a benchmark of a failing handler would measure nothing)."""
     module = function.module.rpartition(".")[2]
     for response in result.responses:
-        if module in ("ingest", "views") and response["batchItemFailures"]:
+        if module in ("ingest", "views", "ping") and response["batchItemFailures"]:
             raise RuntimeError(f"{function.logical_id} failed records: {response}")
     if module == "ingest" and not any(r["batchItemFailures"] == [] for r in result.responses):
         raise RuntimeError("ingest processed nothing")
@@ -226,12 +240,23 @@ def check(function: TemplateFunction, result: ChildResult) -> None:
 def measure(rounds: int, per_section: int) -> tuple[dict[str, Samples], dict[str, TemplateFunction]]:
     functions = template_functions()
     samples = {FLOOR: Samples(), **{logical: Samples() for logical in functions}}
+    from tests.fake_hub import running_hub
+
     from benchmarks.moto_scale import partition_scoped_moto
 
-    with partition_scoped_moto() as cancelled, moto_server() as moto, xray_sink() as xray:
+    with (
+        partition_scoped_moto() as cancelled,
+        moto_server() as moto,
+        xray_sink() as xray,
+        running_hub() as hub,
+    ):
         scenario = Scenario(moto)
+        scenario.hub_url = hub.url
         envs = {
-            logical: lambda_environment(function, scenario.resources, moto.endpoint, xray.port)
+            logical: {
+                **lambda_environment(function, scenario.resources, moto.endpoint, xray.port),
+                "FEEDPUB_WEBSUB_HUBS": hub.url,  # never the public hub from a benchmark
+            }
             for logical, function in functions.items()
         }
         scenario.seed(envs["IngestFunction"], per_section)

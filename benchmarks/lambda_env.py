@@ -124,6 +124,11 @@ def resolve_variables(variables: Mapping[str, Any], resources: Mapping[str, str]
             return names[value["Ref"]]
         if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
             return re.sub(r"\$\{([^}]+)\}", lambda m: names[m[1]], value["Fn::Sub"])
+        if isinstance(value, dict) and "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            if isinstance(parts, dict) and "Ref" in parts:  # a CommaDelimitedList, joined back
+                return str(names[parts["Ref"]])
+            return str(separator).join(resolve(part) for part in parts)
         if isinstance(value, dict):
             raise ValueError(f"no benchmark value for {value!r}")
         return str(value)

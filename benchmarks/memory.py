@@ -107,8 +107,9 @@ def measure(sizes: tuple[int, ...], runs: int, batch: int) -> dict[int, tuple[li
     with partition_scoped_moto() as cancelled, moto_server() as moto, xray_sink() as xray:
         s3, sqs, db = moto.client("s3"), moto.client("sqs"), moto.client("dynamodb")
         queue = create_resources(s3, sqs, db)
+        ping_queue = sqs.create_queue(QueueName="ping")["QueueUrl"]
         resources = {"ArticlesBucket": ARTICLES_BUCKET, "SiteBucket": SITE_BUCKET, "ArticlesTable": TABLE,
-                     "IngestQueue": queue}  # fmt: skip
+                     "IngestQueue": queue, "PingQueue": ping_queue}  # fmt: skip
         env = lambda_environment(function, resources, moto.endpoint, xray.port)
         config = SiteConfig.from_env(env)
         seeded = 0
