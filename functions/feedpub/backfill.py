@@ -2,6 +2,8 @@
 
 The bucket is the source of truth, so recovery is the ingest of every key, in parallel threads
 (boto3 clients are thread-safe and the work is network-bound), followed by one forced publish.
+The keys are those the bucket lists plus those the index knows and the bucket no longer has
+(orphans: their deletion's event was lost), whose ingest finds them gone and takes them down.
 """
 
 from __future__ import annotations
@@ -34,8 +36,15 @@ def backfill(
     on_key: Callable[[IngestOutcome | None], object] | None = None,
     on_total: Callable[[int], object] | None = None,
 ) -> BackfillResult:
-    """Ingest every article key of the bucket, then publish every feed."""
+    """Ingest every article key of the bucket and every orphan of the index, then publish every feed.
+
+    An orphan whose ingest removes it is counted as "deleted (orphan)".
+    """
     keys = [key for key in runtime.articles.list_article_keys() if is_article_key_name(key)]
+    # A key uploaded (and indexed) after the listing is among these too; its ingest finds the object
+    # and indexes it, so only the ingests that delete are counted as orphans.
+    orphans = set(runtime.index.all_sources()) - set(keys)
+    keys += sorted(orphans)
     if on_total:
         on_total(len(keys))
     result = BackfillResult()
@@ -54,7 +63,8 @@ def backfill(
                 if on_key:
                     on_key(None)
                 continue
-            result.statuses[outcome.status] += 1
+            orphaned = outcome.status == "deleted" and outcome.key in orphans
+            result.statuses[f"{outcome.status} (orphan)" if orphaned else outcome.status] += 1
             changed |= outcome.feeds
             if outcome.problems:
                 result.rejected.append(outcome)

@@ -18,7 +18,7 @@ from feedpub.local.runner import scheduled_event
 from feedpub.local.stack import REGION, Stack, create_stack, fake_aws_environment
 from feedpub.runtime import runtime
 from feedpub.websub import Announcement
-from tests.aws.conftest import LambdaContext, article, aws_environment, receive_records, s3_event
+from tests.aws.conftest import LambdaContext, article, aws_environment, receive_records
 from tests.fake_hub import FakeHub, running_hub
 
 FEEDS = "https://news.example.org/feeds"
@@ -174,11 +174,7 @@ def test_a_takedown_is_announced(world: PushWorld) -> None:
     world.upload("articles/world/other.md", article("Other story", "2026-11-19T08:00:00+07:00"))
     world.ingest()
     world.announcements()
-    world.s3.delete_object(Bucket=world.stack.articles_bucket, Key=key)
-    # moto sends nothing for a delete marker; real S3 sends this.
-    event = s3_event("ObjectRemoved:DeleteMarkerCreated", key)
-    event["Records"][0]["s3"]["bucket"]["name"] = world.stack.articles_bucket
-    world.sqs.send_message(QueueUrl=world.stack.ingest_queue_url, MessageBody=json.dumps(event))
+    world.s3.delete_object(Bucket=world.stack.articles_bucket, Key=key)  # notifies DeleteMarkerCreated
     world.ingest()
     assert world.feed_titles() == ["Other story"]
     assert topics(world.announcements()) == [sorted(SITE_TOPICS + topics_of("world"))]

@@ -21,6 +21,12 @@ What happens, in order:
 3. Intrinsic functions are resolved against the result: Ref and GetAtt of resources moto created
    come from moto itself (through extra stack outputs), those the helper created from the service
    APIs, parameters from the template defaults plus the overrides passed in.
+4. moto's S3 is made to notify the stack's buckets where and as AWS does (`local/s3_events.py`;
+   each emulated behaviour is listed in `Stack.adjustments`): moto 5.2 sends nothing for the delete
+   marker a plain DeleteObject creates in a versioned bucket (the articles bucket), nothing for a
+   version or delete marker deleted by id unless it was the key's last, an extra ObjectCreated:Put
+   before CompleteMultipartUpload, and records without versionId or sequencer. Every local stack is
+   made here, so `feedpub serve` and the tests on the template's stack get the same events.
 
 Deliberate differences from a real deployment (`Stack.adjustments`):
 - the SQS event source mapping is created disabled (moto would otherwise run the function in
@@ -36,13 +42,9 @@ Deliberate differences from a real deployment (`Stack.adjustments`):
   template that leaves both bucket policies unapplied (the template tests check them instead).
 
 moto behaviours to know when writing tests against the stack (moto 5.2):
-- deleting a key in a versioned bucket (the articles bucket) creates a delete marker but sends no
-  notification; real S3 sends ObjectRemoved:DeleteMarkerCreated (see
-  tests/events/ingest-sqs-delete-marker.json). Only deleting the last version notifies
-  (ObjectRemoved:Delete).
-- moto's notification records URL-encode "/" in keys (articles%2Fworld%2F...) and lack
-  userIdentity / requestParameters / responseElements / versionId / sequencer; unquote_plus
-  decodes both moto's and real keys.
+- buckets no stack made (tests that create their own moto resources) keep moto's own
+  notifications: none for a delete marker, and keys with "/" URL-encoded (articles%2Fworld%2F...);
+  unquote_plus decodes both those and real keys.
 - SQS queue policies are stored but not enforced.
 """
 
@@ -64,6 +66,8 @@ import boto3
 from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
 from samtranslator.public.translator import ManagedPolicyLoader  # type: ignore[import-untyped]
 from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
+
+from feedpub.local.s3_events import emulate_s3_events
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE_PATH = ROOT / "template.yaml"
@@ -547,6 +551,9 @@ def create_stack(
         done = applier.create(logical, resources[logical])
         stripped[logical] = Stripped(entry.logical_id, entry.resource_type, entry.reason, done)
     adjustments.extend(applier.adjustments)
+    buckets = sorted(logical for logical, r in kept.items() if r["Type"] == "AWS::S3::Bucket")
+    emulated = emulate_s3_events(refs[logical] for logical in buckets)
+    adjustments.extend(f"{', '.join(buckets)}: S3 {sentence}" for sentence in emulated)
 
     stack_outputs: dict[str, str] = {}
     for key, spec in translated.get("Outputs", {}).items():

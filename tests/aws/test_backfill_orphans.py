@@ -1,0 +1,57 @@
+"""An index entry whose object is gone (its deletion's event was lost): `feedpub audit` finds it,
+`feedpub backfill` takes it out of the index and the feeds, and the audit is clean after."""
+
+from __future__ import annotations
+
+import os
+
+from click.testing import CliRunner
+
+from feedpub.article import utc_now
+from feedpub.audit import audit
+from feedpub.aws.articles_bucket import ArticlesBucket
+from feedpub.aws.site_bucket import SiteBucket
+from feedpub.cli import main
+from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET, TABLE, Pipeline, article
+
+FERRY = "articles/world/ferry.md"
+BROKEN = "articles/world/broken.md"
+
+
+def run_audit(pipeline: Pipeline) -> list[str]:
+    bucket = ArticlesBucket(ARTICLES_BUCKET, pipeline.s3)
+    site = SiteBucket(SITE_BUCKET, pipeline.config.cache_control, pipeline.s3)
+    return [str(d) for d in audit(bucket, pipeline.index, site, pipeline.config, utc_now())]
+
+
+def test_backfill_removes_orphans_from_the_index_and_the_feeds(pipeline: Pipeline) -> None:
+    pipeline.upload(FERRY, article("Ferry talks resume"))
+    pipeline.upload("articles/sport/regatta.md", article("Regatta postponed", "2026-11-19T08:00:00+07:00"))
+    pipeline.upload(BROKEN, "---\ntitle: Broken\n---\nno date\n")
+    pipeline.deliver()
+    assert pipeline.feed_ids() == ["ferry", "regatta"]
+    assert pipeline.report(BROKEN) is not None
+    # Both objects go and no event reaches the ingest function (lost, or drained unread).
+    for key in (FERRY, BROKEN):
+        pipeline.s3.delete_object(Bucket=ARTICLES_BUCKET, Key=key)
+    pipeline.receive()
+
+    assert run_audit(pipeline) == [
+        "extra item: feeds/feed.json: ferry",
+        "extra item: feeds/world/feed.json: ferry",
+        "orphan entry: articles/world/ferry.md: the index lists an object that does not exist",
+    ]
+    result = CliRunner().invoke(
+        main,
+        ["backfill", "--articles-bucket", ARTICLES_BUCKET, "--site-bucket", SITE_BUCKET, "--table", TABLE,
+         "--workers", "1"],  # in-process moto is not thread-safe
+        env=dict(os.environ),
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "backfill: 2 deleted (orphan), 1 unchanged; 0 failed" in result.output
+    assert pipeline.feed_ids() == ["regatta"]
+    assert pipeline.feed_ids("feeds/world/feed.json") == []
+    assert pipeline.index.get_source(FERRY) is None and pipeline.index.get_source(BROKEN) is None
+    assert pipeline.report(BROKEN) is None  # the report of a rejected article that is gone, too
+    assert run_audit(pipeline) == []
