@@ -28,6 +28,7 @@ MODULES = [
     "render",
     "throughput",
     "hostile",
+    "push_latency",
 ]
 
 
@@ -82,12 +83,23 @@ def check_burst(result: Benchmark) -> None:
     assert extra["max_writes_per_file"] <= extra["invocations"] < extra["uploads"]
 
 
+def check_push_latency(result: Benchmark) -> None:
+    extra = result.extra
+    assert len(extra["samples"]) == extra["uploads"]  # every upload reached the hub and the subscriber
+    assert all(s["hub"] < s["push"] for s in extra["samples"])
+    operations = extra["aws_calls_by_operation"]  # the latency reached the functions' own clients
+    assert operations["dynamodb.TransactWriteItems"] >= extra["uploads"]
+    assert operations["sqs.SendMessageBatch"] >= extra["uploads"]
+    assert extra["batching"]["IngestFunction"]["BatchSize"] == 10
+
+
 CHECKS: dict[str, Callable[[Benchmark], None]] = {
     "upload_cost": check_upload_cost,
     "burst": check_burst,
     "render": check_render,
     "throughput": check_throughput,
     "hostile": check_hostile,
+    "push_latency": check_push_latency,
 }
 
 
