@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -28,11 +29,25 @@ STAMP = VENV / ".feedpub-installed"
 
 
 def run(*args: str | Path) -> None:
-    """Run a command from the repository root; stop with its exit code when it fails."""
+    """Run a command from the repository root; stop with its exit code when it fails.
+
+    Ctrl-C is the command's to handle: the terminal sends it to the command too, so tasks.py only
+    waits for it to finish (a traceback of its own, or killing the command before it has cleaned
+    up, would help nobody). A SIGTERM sent to tasks.py alone is passed on.
+    """
     print("+", " ".join(str(a) for a in args), flush=True)
-    completed = subprocess.run([str(a) for a in args], cwd=ROOT, check=False)  # noqa: S603
-    if completed.returncode:
-        sys.exit(completed.returncode)
+    command = subprocess.Popen([str(a) for a in args], cwd=ROOT)  # noqa: S603
+    handlers = {
+        signal.SIGINT: signal.signal(signal.SIGINT, lambda *_: None),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, lambda signum, _: command.send_signal(signum)),
+    }
+    try:
+        returncode = command.wait()
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    if returncode:
+        sys.exit(returncode)
 
 
 def ensure_venv() -> None:

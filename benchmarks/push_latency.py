@@ -228,30 +228,27 @@ def article(title: str, published: datetime) -> bytes:
 @contextlib.contextmanager
 def local_stack(hooks: AwsHooks) -> Iterator[Any]:
     """`feedpub serve`'s stack with `hooks` on boto3's default session; everything put back after
-    (the environment, the working directory, the default session, the cached clients), since the
-    smoke test runs this inside pytest."""
+    (the environment, the default session, the cached clients), since the smoke test runs this
+    inside pytest. The stack's state file goes to a temporary runtime folder, not the user's."""
     import boto3
 
     from feedpub.aws import clients
     from feedpub.local.serve import FAKE_CREDENTIALS, start
     from feedpub.runtime import runtime
 
-    saved_environ, saved_cwd, saved_session = dict(os.environ), Path.cwd(), boto3.DEFAULT_SESSION
+    saved_environ, saved_session = dict(os.environ), boto3.DEFAULT_SESSION
     site = None
     try:
         with tempfile.TemporaryDirectory() as state_dir:
             os.environ.update(FAKE_CREDENTIALS)  # the session resolves them when a client is made
             os.environ.setdefault("FEEDPUB_LOCAL_LOG_LEVEL", "ERROR")
+            os.environ["XDG_RUNTIME_DIR"] = state_dir  # feedpub.local.state keeps its file there
             boto3.setup_default_session()
             assert boto3.DEFAULT_SESSION is not None
             hooks.register(boto3.DEFAULT_SESSION.events)
             clients.client.cache_clear()
             runtime.cache_clear()
-            os.chdir(state_dir)  # in case start() writes its state file into the working directory
-            try:
-                site = start(EXAMPLES)
-            finally:
-                os.chdir(saved_cwd)
+            site = start(EXAMPLES)
             yield site
     finally:
         if site is not None:

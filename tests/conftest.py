@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -13,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 
 from feedpub.article import Article
@@ -44,7 +42,8 @@ class ServedSite:
 
     site: LocalSite
     state_dir: Path
-    """The working directory start() ran in: it holds .feedpub/serve.json for `feedpub upload`."""
+    """Where start() wrote the stack's state file ($XDG_RUNTIME_DIR/feedpub, a temporary folder
+    here), by which `feedpub upload` finds the stack."""
     config: SiteConfig
     """The examples' settings with the local site as base_url: the URLs the stack publishes."""
     articles: tuple[Article, ...]
@@ -69,30 +68,8 @@ class ServedSite:
     def wait_until_idle(
         self, function: str, ready: Callable[[], bool] = lambda: True, timeout: float = 40.0
     ) -> float:
-        """Seconds until `ready()` holds and `function` has nothing left to do: its queue is empty
-        and it is not running (so whatever it writes, e.g. a publish after ingest, is written).
-
-        Checked twice in a row, half a second apart: a message can be between S3 and the queue.
-        """
-        local_function = self.site.runner.functions[function]
-        sqs = boto3.client("sqs", endpoint_url=self.site.aws_endpoint, region_name="us-east-1")
-        started = time.perf_counter()
-        settled = 0
-        while time.perf_counter() - started < timeout:
-            attributes = sqs.get_queue_attributes(
-                QueueUrl=local_function.queue_url,
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-            )["Attributes"]
-            idle = (
-                attributes["ApproximateNumberOfMessages"] == "0"
-                and attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
-                and not local_function.lock.locked()
-            )
-            settled = settled + 1 if idle and ready() else 0
-            if settled == 2:
-                return time.perf_counter() - started
-            time.sleep(0.5)
-        raise TimeoutError(f"{function} still had work to do after {timeout:.0f} s")
+        """Seconds until `ready()` holds and `function` has nothing left to do (LocalSite's)."""
+        return self.site.wait_until_idle(function, ready, timeout)
 
 
 def _examples_served(served: ServedSite) -> bool:
@@ -107,31 +84,27 @@ def _examples_served(served: ServedSite) -> bool:
 def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
     """`feedpub serve` on free ports for one test module, with the examples served.
 
-    start() writes .feedpub/serve.json into the working directory, so it runs in a temporary one
-    (`state_dir`), and points this process at the stack (AWS_ENDPOINT_URL, fake credentials, the
-    functions' environment): the environment and the cached clients are restored afterwards, so
-    that the other tests of the same xdist worker see none of it.
+    start() writes its state file under $XDG_RUNTIME_DIR, so that points at a temporary folder,
+    and points this process at the stack (AWS_ENDPOINT_URL, fake credentials, the functions'
+    environment): the environment and the cached clients are restored afterwards, so that the
+    other tests of the same xdist worker see none of it.
     """
     from feedpub.aws import clients
     from feedpub.build import collect_articles
     from feedpub.local.serve import start
+    from feedpub.local.state import state_dir
     from feedpub.runtime import runtime
 
     saved_environ = dict(os.environ)
-    saved_cwd = Path.cwd()
-    state_dir = tmp_path_factory.mktemp("serve")
     site: LocalSite | None = None
     try:
-        os.chdir(state_dir)
-        try:
-            site = start(EXAMPLES, aws_port=0, http_port=0)
-        finally:
-            os.chdir(saved_cwd)
+        os.environ["XDG_RUNTIME_DIR"] = str(tmp_path_factory.mktemp("run"))
+        site = start(EXAMPLES, aws_port=0, http_port=0)
         print(f"\nfeedpub serve: up in {site.started_in:.1f} s at {site.site_url} (AWS {site.aws_endpoint})")
         config = SiteConfig.from_toml(EXAMPLES / "feedpub.toml").with_overrides(base_url=site.site_url)
         articles, errors = collect_articles(EXAMPLES, config)
         assert not errors, errors
-        served = ServedSite(site, state_dir, config, tuple(articles), 0.0)
+        served = ServedSite(site, state_dir(), config, tuple(articles), 0.0)
         ready_in = served.wait_until_idle("IngestFunction", lambda: _examples_served(served), timeout=60)
         served = replace(served, feeds_ready_in=ready_in)
         yield served

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,53 @@ def test_one_unparseable_url_does_not_abort_the_build(tmp_path: Path) -> None:
     result = run("build", site, "--out", tmp_path / "out", *NOW_FLAG)
     assert_clean(result)
     assert "1 articles, 1 rejected" in result.output
+
+
+def test_check_a_story_outside_its_section_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `feedpub upload story.md --section world` will upload it, from the editor's folder."""
+    (tmp_path / "story.md").write_text(GOOD_ARTICLE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    without = run("check", "story.md")
+    assert without.exit_code == 1
+    assert "section: missing" in without.stderr
+    result = run("check", "story.md", "--section", "world")
+    assert_clean(result)
+    assert result.exit_code == 0, result.output
+    assert "✓ articles/world/story.md  id=story section=world ok" in result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "default"),
+    [("build", "SRC_DIR/feedpub.toml"), ("check", "the first feedpub.toml found from FILES upwards")],
+)
+def test_config_help_says_where_the_default_comes_from(command: str, default: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert f"Default: {default}." in " ".join(result.output.split())
+
+
+def test_serve_empty_takes_no_articles(tmp_path: Path) -> None:
+    result = run("serve", "--empty", "--examples", tmp_path)
+    assert_clean(result)
+    assert result.exit_code == 2
+    assert "--empty starts with no articles" in result.output
+
+
+def test_serve_without_a_checkout_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wheel install has no template.yaml (nor the handlers) to run."""
+    from feedpub.local import stack
+
+    monkeypatch.setattr(stack, "TEMPLATE_PATH", tmp_path / "template.yaml")
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        result = run("serve")
+    finally:  # serve takes over Ctrl-C and SIGTERM; give them back to pytest
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert_clean(result)
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: feedpub serve needs the template.yaml and handlers of a feedpub checkout, and "
+        f"{tmp_path / 'template.yaml'} is not there: install feedpub from a clone with "
+        "`pip install -e '.[local]'`\n"
+    )

@@ -26,7 +26,11 @@ from feedparser.http import ACCEPT_HEADER as FEEDPARSER_ACCEPT
 
 from feedpub.cli import main
 from feedpub.local.serve import FAKE_CREDENTIALS, LocalSite, wait_for_feed
+from feedpub.local.state import find_stack
+from feedpub.names import MOST_VIEWED_FILE, MOST_VIEWED_WEEK_FILE
+from feedpub.runtime import runtime
 from tests.conftest import ServedSite
+from tests.feedcheck import json_feed_errors
 from tests.test_local_hub import Subscriber, post_form
 from tests.test_negotiation import CHROME_ACCEPT
 
@@ -111,9 +115,29 @@ def test_start_up(served_site: ServedSite, record_property: Any) -> None:
     )
     record_property("started_in_s", round(site.started_in, 2))
     record_property("examples_served_in_s", round(served_site.feeds_ready_in, 2))
-    state = (served_site.state_dir / ".feedpub" / "serve.json").read_text()
-    assert site.aws_endpoint in state
-    assert site.stack.articles_bucket in state
+    assert site.state is not None
+    assert site.state.path.parent == served_site.state_dir
+    state = find_stack()
+    assert (state.site, state.endpoint, state.articles_bucket) == (
+        site.site_url,
+        site.aws_endpoint,
+        site.stack.articles_bucket,
+    )
+    assert state.config == runtime().config  # the settings the functions run with
+    assert state.config.base_url == site.site_url
+
+
+def test_every_printed_feed_exists_from_the_start(served_site: ServedSite) -> None:
+    """Most-viewed feeds included, for the site and every section, though no page was viewed yet."""
+    site = served_site.site
+    sections = sorted({article.section for article in served_site.articles})
+    most_viewed = [f"{site.site_url}/feeds/{section}/{name}" for section in sections
+                   for name in (MOST_VIEWED_FILE, MOST_VIEWED_WEEK_FILE)]  # fmt: skip
+    for url in [*site.feed_urls.values(), *most_viewed]:
+        response = request(url)
+        assert response.status == 200, url
+        if url.endswith(".json"):
+            assert json_feed_errors(json.loads(response.body)) == [], url
 
 
 def test_newest_example_is_in_the_rss(served_site: ServedSite) -> None:
@@ -289,7 +313,7 @@ def test_feedpub_upload_command(
     title = new_title("CLI story")
     story = tmp_path / "cli-story.md"
     story.write_bytes(article_markdown(title, datetime.now(UTC) - timedelta(seconds=30)))
-    monkeypatch.chdir(served_site.state_dir)  # where `feedpub serve` wrote .feedpub/serve.json
+    monkeypatch.chdir(tmp_path)  # any folder: the stack is found by its state file
 
     started = time.perf_counter()
     result = CliRunner().invoke(main, ["upload", str(story), "--section", "business"])
@@ -334,13 +358,12 @@ def test_a_subscriber_gets_a_new_story_pushed_by_the_local_hub(
         subscriber.stop()
 
 
-def test_feedpub_upload_without_a_running_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    story = tmp_path / "story.md"
-    story.write_bytes(article_markdown("Nowhere to go", datetime.now(UTC)))
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["upload", str(story)])
-    assert result.exit_code == 2
-    assert "no local stack is running here" in result.output
+def test_feedpub_audit_local_needs_no_other_flag(served_site: ServedSite) -> None:
+    """The stack's names and site settings come with its state: no false discrepancies."""
+    served_site.wait_until_idle("IngestFunction")
+    result = CliRunner().invoke(main, ["audit", "--local"])
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("0 discrepancies\n")
 
 
 # -------------------------------------------------------------------------------------------------

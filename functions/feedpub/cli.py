@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,7 +17,12 @@ from feedpub.article import ARTICLES_PREFIX, parse_datetime, utc_now
 from feedpub.config import ConfigError, SiteConfig
 from feedpub.errors import ArticleError
 
+if TYPE_CHECKING:
+    from feedpub.local.serve import LocalSite
+    from feedpub.local.state import StackState
+
 CONFIG_NAME = "feedpub.toml"
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def echo_error(error: ArticleError) -> None:
@@ -45,23 +53,63 @@ def parse_now(value: str | None) -> datetime:
     return parsed
 
 
-site_options = [
-    click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False,
-                 path_type=Path), help=f"Site config (TOML). Default: SRC_DIR/{CONFIG_NAME}."),
-    click.option("--title", help="Site title."),
-    click.option("--base-url", help="Site home page, e.g. https://www.example.com."),
-    click.option("--url-template", help="Article URL, e.g. '{base_url}/{section}/{id}'."),
-    click.option("--language", help="Default language, e.g. en."),
-    click.option("--items", "items_per_feed", type=click.IntRange(1, 1000),
-                 help="Items per feed (default 50)."),
-]  # fmt: skip
+def site_options(config_default: str) -> Callable[[Command], Command]:
+    """Attach the site settings shared by build and check; `config_default` says where --config
+    is looked for when it is not given."""
+    options = [
+        click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False,
+                     path_type=Path), help=f"Site config (TOML). Default: {config_default}."),
+        click.option("--title", help="Site title."),
+        click.option("--base-url", help="Site home page, e.g. https://www.example.com."),
+        click.option("--url-template", help="Article URL, e.g. '{base_url}/{section}/{id}'."),
+        click.option("--language", help="Default language, e.g. en."),
+        click.option("--items", "items_per_feed", type=click.IntRange(1, 1000),
+                     help="Items per feed (default 50)."),
+    ]  # fmt: skip
+
+    def attach(func: Command) -> Command:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return attach
 
 
-def with_site_options(func: Any) -> Any:
-    """Attach the site settings shared by every command."""
-    for option in reversed(site_options):
-        func = option(func)
-    return func
+class NoLocalStack(click.ClickException):
+    """No local stack to talk to: one sentence saying why and what to do, exit 2 (like a usage
+    error, without the usage text), never a traceback."""
+
+    exit_code = 2
+
+
+def find_local_stack(port: int | None) -> StackState:
+    """The running `feedpub serve` (the one on --port when several run)."""
+    from feedpub.local.state import NoStackError, find_stack
+
+    try:
+        return find_stack(port)
+    except NoStackError as exc:
+        raise NoLocalStack(str(exc)) from None
+
+
+@contextlib.contextmanager
+def stack_answers(state: StackState) -> Iterator[None]:
+    """Turn the stack dying under a command (connection refused or dropped) into one sentence."""
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    try:
+        yield
+    except (BotoConnectionError, HTTPClientError) as exc:
+        raise NoLocalStack(
+            f"the local stack at {state.site} stopped answering ({type(exc).__name__}); "
+            "start it again with `feedpub serve`"
+        ) from None
+
+
+port_option = click.option(
+    "--port", type=click.IntRange(1, 65535), help="The site port of the stack to use, when several run."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,7 +131,7 @@ def main() -> None:
 @click.option("--now", help="Build as of this time (RFC 3339); default: now.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Parallel parsers (default: cores).")
 @click.option("--strict", is_flag=True, help="Exit 1 when any article was rejected.")
-@with_site_options
+@site_options(f"SRC_DIR/{CONFIG_NAME}")
 def build(
     src_dir: Path,
     out_dir: Path,
@@ -131,11 +179,13 @@ def _article_key(path: Path) -> str:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@with_site_options
-def check(files: tuple[Path, ...], config_path: Path | None, **overrides: Any) -> None:
+@click.option("--section", help="Section folder (default: from articles/<section>/ in the path).")
+@site_options(f"the first {CONFIG_NAME} found from FILES upwards")
+def check(files: tuple[Path, ...], section: str | None, config_path: Path | None, **overrides: Any) -> None:
     """Validate articles exactly as the pipeline will; exit 1 if any has a problem.
 
-    The site config is --config, else the first feedpub.toml found from FILES upwards.
+    A story outside an articles/<section>/ folder is checked as `feedpub upload --section` would
+    upload it.
     """
     from feedpub.build import read_article
 
@@ -148,7 +198,7 @@ def check(files: tuple[Path, ...], config_path: Path | None, **overrides: Any) -
     now = utc_now()
     failed = 0
     for path in paths:
-        key = _article_key(path)
+        key = f"{ARTICLES_PREFIX}{section}/{path.name}" if section else _article_key(path)
         try:
             article = read_article(key, path, config)
         except ArticleError as error:
@@ -261,15 +311,14 @@ def views_import(logfiles: tuple[Path, ...], table: str) -> None:
 @click.option(
     "--examples",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("examples"),
-    show_default=True,
-    help="Articles (and feedpub.toml) to start with.",
+    help="Articles (and feedpub.toml) to start with. Default: the example articles shipped with feedpub.",
 )
 @click.option(
     "--articles",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Another folder laid out like the bucket, uploaded too.",
+    help="A folder laid out like the bucket (articles/<section>/...), uploaded too.",
 )
+@click.option("--empty", is_flag=True, help="Start with no articles at all.")
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -279,39 +328,73 @@ def views_import(logfiles: tuple[Path, ...], table: str) -> None:
 )
 @click.option("--aws-port", type=click.IntRange(0, 65535), default=4566, show_default=True,
               help="The embedded S3/SQS/DynamoDB endpoint; 0 picks a free port.")  # fmt: skip
-def serve(examples: Path, articles: Path | None, port: int, aws_port: int) -> None:
+def serve(examples: Path | None, articles: Path | None, empty: bool, port: int, aws_port: int) -> None:
     """Run the whole stack locally: moto, the template's resources, the functions, and the site.
 
-    Ctrl-C stops everything. Nothing is kept between runs: each start uploads the articles again.
+    Ctrl-C (or SIGTERM) stops everything. Nothing is kept between runs: each start uploads the
+    articles again.
     """
+    import gc
     import logging
+    import signal
 
-    from feedpub.local.serve import start
+    if empty and (examples or articles):
+        raise click.UsageError("--empty starts with no articles; leave out --examples and --articles")
+    site: LocalSite | None = None
+    stop_requested: list[int] = []
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    def request_stop(signum: int, _frame: object) -> None:
+        """SIGINT and SIGTERM stop serve alike; a repeated one changes nothing (a terminal's
+        Ctrl-C reaches `tasks.py serve` and this process both)."""
+        if not stop_requested:
+            stop_requested.append(signum)
+            if site is None:
+                raise KeyboardInterrupt  # still starting: start() stops what it started
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     try:
-        site = start(examples, aws_port, port, extra_articles=articles)
+        from feedpub.local.serve import packaged_examples, start
+        from feedpub.local.stack import TEMPLATE_PATH
+
+        if not TEMPLATE_PATH.is_file():
+            raise click.ClickException(
+                f"feedpub serve needs the template.yaml and handlers of a feedpub checkout, and "
+                f"{TEMPLATE_PATH} is not there: install feedpub from a clone with `pip install -e '.[local]'`"
+            )
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        with contextlib.ExitStack() as folders:
+            if examples is None and articles is None and not empty:
+                examples = folders.enter_context(packaged_examples())
+            site = start(examples, aws_port, port, extra_articles=articles)
+    except KeyboardInterrupt:
+        click.echo("stopped before the stack was up")
+        return
     except OSError as exc:
         raise click.UsageError(
             f"cannot start: {exc} (is the port taken? try --port 0 --aws-port 0)"
         ) from None
+    assert site.state is not None  # start() returns once the state is written
     click.secho(f"feedpub is up in {site.started_in:.1f} s", fg="green")
     for name, url in site.feed_urls.items():
         click.echo(f"  {name:<12} {url}")
     click.echo(f"  {'AWS endpoint':<12} {site.aws_endpoint}  (articles bucket: {site.stack.articles_bucket})")
     click.echo(f"  {'WebSub hub':<12} {site.hub.url}")
+    click.echo(f"  {'state':<12} {site.state.path}")
+    click.echo(f"  {'':<12} (how `feedpub upload` and `feedpub audit --local` find this stack; removed at")
+    click.echo(f"  {'':<12} stop, like the articles, index and feeds, which are kept in memory only)")
     click.echo("\nAdd a story:")
     click.echo(f"  feedpub upload story.md --section world      or\n  {site.upload_command()}")
     click.echo(f"Re-rank most viewed now:  curl {site.site_url}/_local/run/MostViewedFunction")
     click.echo(f"Get pushes (a WebSub subscriber):\n  {site.subscribe_command()}")
     click.echo("Ctrl-C stops everything.")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        click.echo("\nstopping…")
-    finally:
-        site.stop()
+    while not stop_requested:
+        time.sleep(0.2)
+    click.echo("\nstopping…")
+    site.stop()
+    # The interpreter's last garbage collections, over the objects moto, botocore and cfn-lint
+    # leave behind, take seconds; nothing of theirs needs finalizing once the stack has stopped.
+    gc.freeze()
 
 
 @main.command()
@@ -319,57 +402,86 @@ def serve(examples: Path, articles: Path | None, port: int, aws_port: int) -> No
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--section", help="Section folder (default: the file's parent folder name).")
-def upload(files: tuple[Path, ...], section: str | None) -> None:
+@port_option
+def upload(files: tuple[Path, ...], section: str | None, port: int | None) -> None:
     """Upload articles to the stack `feedpub serve` is running (checks them first)."""
-    import json
-    import os
+    import boto3
+    from botocore.config import Config
 
     from feedpub.build import read_article
-    from feedpub.local.serve import FAKE_CREDENTIALS, STATE_FILE
+    from feedpub.local.serve import FAKE_CREDENTIALS
 
-    if not STATE_FILE.is_file():
-        raise click.UsageError("no local stack is running here (start `feedpub serve` in this folder)")
-    state = json.loads(STATE_FILE.read_text())
-    os.environ.update(FAKE_CREDENTIALS)
-    import boto3
-
-    s3 = boto3.client("s3", endpoint_url=state["endpoint"])
+    state = find_local_stack(port)
+    config = state.config
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=state.endpoint,
+        region_name=FAKE_CREDENTIALS["AWS_REGION"],
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(connect_timeout=2, retries={"total_max_attempts": 2}),  # it is local: fail fast
+    )
     for path in files:
-        key = f"articles/{section or path.parent.name}/{path.name}"
+        key = f"{ARTICLES_PREFIX}{section or path.parent.name}/{path.name}"
         try:
-            read_article(key, path, load_config(None, Path("examples")))
+            read_article(key, path, config)
         except ArticleError as error:
             echo_error(error)
             click.echo("  (uploading anyway: the pipeline will write the same report beside it)")
-        s3.put_object(Bucket=state["articles_bucket"], Key=key, Body=path.read_bytes())
-        click.echo(f"uploaded {key}; watch {state['site']}/feeds/rss.xml")
+        with stack_answers(state):
+            s3.put_object(Bucket=state.articles_bucket, Key=key, Body=path.read_bytes())
+        click.echo(f"uploaded {key}; watch {state.site}/feeds/rss.xml")
 
 
 @main.command("audit")
-@click.option("--articles-bucket", envvar="ARTICLES_BUCKET", required=True, help="[env ARTICLES_BUCKET]")
-@click.option("--site-bucket", envvar="SITE_BUCKET", required=True, help="[env SITE_BUCKET]")
-@click.option("--table", envvar="TABLE_NAME", required=True, help="[env TABLE_NAME]")
+@click.option("--articles-bucket", envvar="ARTICLES_BUCKET", help="[env ARTICLES_BUCKET]")
+@click.option("--site-bucket", envvar="SITE_BUCKET", help="[env SITE_BUCKET]")
+@click.option("--table", envvar="TABLE_NAME", help="[env TABLE_NAME]")
 @click.option(
     "--config",
     "config_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Site config (TOML); default: the FEEDPUB_* environment, as the functions get it.",
 )
-def audit_command(articles_bucket: str, site_bucket: str, table: str, config_path: Path | None) -> None:
+@click.option("--local", is_flag=True,
+              help="Audit the stack `feedpub serve` runs, with its names and site settings.")  # fmt: skip
+@port_option
+def audit_command(
+    articles_bucket: str | None,
+    site_bucket: str | None,
+    table: str | None,
+    config_path: Path | None,
+    local: bool,
+    port: int | None,
+) -> None:
     """Reconcile bucket, index and feeds; print every discrepancy and exit 1 if there is any.
 
     Reads everything (lists the bucket, scans the table): run it after incidents, not on a schedule.
     """
-    import os
-
     from feedpub.audit import audit
     from feedpub.runtime import build_runtime
 
+    state: StackState | None = None
+    if local:
+        from feedpub.local.serve import FAKE_CREDENTIALS
+
+        state = find_local_stack(port)
+        articles_bucket, site_bucket, table = state.articles_bucket, state.site_bucket, state.table
+        # The runtime's cached clients take the endpoint from the environment, as the functions' do.
+        os.environ.update({**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": state.endpoint})
+        os.environ.pop("AWS_PROFILE", None)
+    elif not (articles_bucket and site_bucket and table):
+        raise click.UsageError(
+            "give --articles-bucket, --site-bucket and --table (or ARTICLES_BUCKET, SITE_BUCKET and "
+            "TABLE_NAME), or --local for the stack `feedpub serve` runs"
+        )
     environ = {**os.environ, "ARTICLES_BUCKET": articles_bucket, "SITE_BUCKET": site_bucket,
                "TABLE_NAME": table}  # fmt: skip
     try:
-        runtime = build_runtime(environ, load_config(config_path, None) if config_path else None)
-        found = audit(runtime.articles, runtime.index, runtime.site, runtime.config, utc_now())
+        config = load_config(config_path, None) if config_path else (state.config if state else None)
+        runtime = build_runtime(environ, config)
+        with stack_answers(state) if state else contextlib.nullcontext():
+            found = audit(runtime.articles, runtime.index, runtime.site, runtime.config, utc_now())
     except ConfigError as exc:
         raise click.UsageError(f"site config: {exc}") from None
     for discrepancy in found:

@@ -9,24 +9,29 @@ stack's WebSubHubs parameter can name it, receives the functions' pings and push
 
 State is not kept between runs: moto holds everything in memory, and each start uploads the
 example articles (and any folder given with --articles) again through the S3 API, so they take
-the real path through the queue and the ingest function.
+the real path through the queue and the ingest function. What other processes need to reach the
+running stack (`feedpub upload`, `feedpub audit --local`) is in a state file
+(feedpub.local.state), written once the stack is up and removed when it stops.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import json
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
-STATE_FILE = Path(".feedpub") / "serve.json"
+from feedpub.local.state import StackState
+
+log = logging.getLogger("feedpub.serve")
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -58,6 +63,8 @@ class LocalSite:
     started_in: float
     hub: Any
     """The local WebSub hub (feedpub.local.hub.Hub) every feed advertises."""
+    state: StackState | None = None
+    """The state file other processes find the stack by; written once everything is up."""
 
     @property
     def feed_urls(self) -> dict[str, str]:
@@ -89,6 +96,8 @@ class LocalSite:
         """
         from moto.moto_api._internal.models import moto_api_backend
 
+        if self.state is not None:
+            self.state.remove()  # first: an upload from now on hears "no stack", not a dead socket
         self.http.shutdown()
         self.http.server_close()
         self.access_log.stop()
@@ -96,6 +105,39 @@ class LocalSite:
         self.hub.stop()
         self.moto.stop()
         moto_api_backend.reset()
+
+    def wait_until_idle(
+        self, function: str, ready: Callable[[], bool] = lambda: True, timeout: float = 40.0
+    ) -> float:
+        """Seconds until `ready()` holds and `function` has nothing left to do: its queue is empty
+        and it is not running (so whatever it writes, e.g. a publish after ingest, is written).
+
+        Checked twice in a row, half a second apart: a message can be between S3 and the queue.
+        """
+        local_function = self.runner.functions[function]
+        started = time.perf_counter()
+        settled = 0
+        while time.perf_counter() - started < timeout:
+            attributes = self.runner.sqs.get_queue_attributes(
+                QueueUrl=local_function.queue_url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            idle = (
+                attributes["ApproximateNumberOfMessages"] == "0"
+                and attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+                and not local_function.lock.locked()
+            )
+            settled = settled + 1 if idle and ready() else 0
+            if settled == 2:
+                return time.perf_counter() - started
+            time.sleep(0.5)
+        raise TimeoutError(f"{function} still had work to do after {timeout:.0f} s")
+
+
+def packaged_examples() -> contextlib.AbstractContextManager[Path]:
+    """The example articles and feedpub.toml shipped in the package (the checkout's examples/,
+    linked in as functions/feedpub/examples), as a folder."""
+    return as_file(files("feedpub") / "examples")
 
 
 def article_files(folder: Path) -> Iterator[tuple[str, Path]]:
@@ -106,14 +148,18 @@ def article_files(folder: Path) -> Iterator[tuple[str, Path]]:
 
 
 def start(
-    examples: Path,
+    examples: Path | None,
     aws_port: int = 0,
     http_port: int = 0,
     template: Path | None = None,
     extra_articles: Path | None = None,
 ) -> LocalSite:
-    """Bring the whole stack up and upload the articles; returns once they are uploaded."""
+    """Bring the whole stack up with the articles of `examples` and `extra_articles` (either may be
+    None; the site settings come from the first feedpub.toml among them); returns once they are
+    ingested and every feed exists, its state written for `feedpub upload` and `audit --local`.
+    """
     started = time.perf_counter()
+    folders = [folder for folder in (examples, extra_articles) if folder is not None]
     aws_port = aws_port or free_port()
     http_port = http_port or free_port()
     endpoint = f"http://127.0.0.1:{aws_port}"
@@ -144,8 +190,8 @@ def start(
     from feedpub.local.stack import TEMPLATE_PATH, create_stack
     from feedpub.runtime import runtime
 
-    site_config = (
-        SiteConfig.from_toml(examples / "feedpub.toml") if (examples / "feedpub.toml").is_file() else None
+    site_config = next(
+        (SiteConfig.from_toml(f / "feedpub.toml") for f in folders if (f / "feedpub.toml").is_file()), None
     )
     parameters = {"SiteBaseUrl": site_url, "WebSubHubs": hub.url}
     if site_config is not None:
@@ -174,16 +220,28 @@ def start(
         if function.schedule_seconds
     }
     http = make_server(front, http_port)
-    threading.Thread(target=http.serve_forever, name="front", daemon=True).start()
-    for folder in [examples, *([extra_articles] if extra_articles else [])]:
-        for key, path in article_files(folder):
-            s3.put_object(Bucket=stack.articles_bucket, Key=key, Body=path.read_bytes())
-    STATE_FILE.parent.mkdir(exist_ok=True)
-    STATE_FILE.write_text(json.dumps({"endpoint": endpoint, "articles_bucket": stack.articles_bucket,
-                                      "site": site_url}, indent=2))  # fmt: skip
-    return LocalSite(
-        endpoint, site_url, stack, runner, http, access_log, moto, time.perf_counter() - started, hub
-    )
+    threading.Thread(target=http.serve_forever, args=(0.1,), name="front", daemon=True).start()
+    site = LocalSite(endpoint, site_url, stack, runner, http, access_log, moto, 0.0, hub)
+    try:
+        for folder in folders:
+            for key, path in article_files(folder):
+                s3.put_object(Bucket=stack.articles_bucket, Key=key, Body=path.read_bytes())
+        try:
+            site.wait_until_idle("IngestFunction", timeout=60)
+        except TimeoutError:
+            log.warning("the articles are still being ingested; their feeds follow when they are")
+        # Every scheduled function once, as if its schedule had just fired: the site feeds exist
+        # even with no articles, and the most-viewed feeds (empty) without waiting for the schedule.
+        for name in front.actions:
+            runner.run_scheduled(name)
+        state = StackState(os.getpid(), site_url, endpoint, stack.articles_bucket, stack.site_bucket,
+                           stack.table_name, asdict(config))  # fmt: skip
+        site.state = state.write()
+    except BaseException:  # Ctrl-C while starting included: leave nothing running behind
+        site.stop()
+        raise
+    site.started_in = time.perf_counter() - started
+    return site
 
 
 def wait_for_feed(site: LocalSite, contains: str, timeout: float = 30.0) -> float:
