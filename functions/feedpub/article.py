@@ -8,12 +8,13 @@ import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
+from feedpub.names import ARTICLES_PREFIX
 from feedpub.text import clean_text, slugify, strip_illegal, truncate_words
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 # none of them. They are imported where parsing uses them, so that the functions that only read
 # the index (publish, views, most viewed) never load them (see benchmarks/cold_start.py).
 
-ARTICLES_PREFIX = "articles/"
 SUMMARY_LIMIT = 300
 MAX_TAGS = 30
 MAX_AUTHORS = 20
@@ -321,6 +321,27 @@ def _near_misses(fields: dict[str, Any]) -> list[Problem]:
 
 
 def _image(v: _Validator) -> Image | None:
+    fields = _image_fields(v)
+    if fields is None:
+        return None
+    if "url" not in fields:
+        v.fail("image.url", "missing; give the image's absolute https:// URL")
+        return None
+    url = v.url("image.url", fields["url"])
+    texts = {key: _image_text(v, key, fields.get(key)) for key in ("caption", "credit", "alt")}
+    numbers = {key: _image_number(v, key, fields.get(key)) for key in ("width", "height", "length")}
+    kind = _image_type(v, fields.get("type"), url)
+    if not url:
+        return None
+    return Image(
+        url=url, caption=texts["caption"], credit=texts["credit"], alt=texts["alt"],
+        width=numbers["width"], height=numbers["height"], type=kind,
+        length=numbers["length"] or 0,
+    )  # fmt: skip
+
+
+def _image_fields(v: _Validator) -> dict[Any, Any] | None:
+    """The `image` mapping (a bare URL counts as one), its unknown fields reported; None if absent."""
     value = v.fields.get("image")
     if value is None:
         return None
@@ -331,86 +352,130 @@ def _image(v: _Validator) -> Image | None:
         return None
     for key in sorted(set(map(str, value)) - IMAGE_FIELDS):
         v.fail(f"image.{key}", f"unknown; image fields are {', '.join(sorted(IMAGE_FIELDS))}")
-    if "url" not in value:
-        v.fail("image.url", "missing; give the image's absolute https:// URL")
+    return value
+
+
+def _image_text(v: _Validator, key: str, raw: Any) -> str:
+    """A caption, credit or alt text: plain text of at most 1000 characters ('' when absent)."""
+    if raw is not None and (isinstance(raw, bool) or not isinstance(raw, str | int | float)):
+        v.fail(f"image.{key}", f"must be text, not {_describe(raw)}")
+        raw = None
+    text = plain_text(str(raw)) if raw is not None else ""
+    if len(text) > 1000:
+        v.fail(f"image.{key}", "is longer than 1000 characters")
+    return text
+
+
+def _image_number(v: _Validator, key: str, raw: Any) -> int | None:
+    """A width, height (pixels) or length (bytes): a positive whole number, or None."""
+    if raw is None:
         return None
-    url = v.url("image.url", value["url"])
-    texts = {}
-    for key in ("caption", "credit", "alt"):
-        raw = value.get(key)
-        if raw is not None and (isinstance(raw, bool) or not isinstance(raw, str | int | float)):
-            v.fail(f"image.{key}", f"must be text, not {_describe(raw)}")
-            raw = None
-        texts[key] = plain_text(str(raw)) if raw is not None else ""
-        if len(texts[key]) > 1000:
-            v.fail(f"image.{key}", "is longer than 1000 characters")
-    numbers: dict[str, int | None] = {}
-    for key in ("width", "height", "length"):
-        raw = value.get(key)
-        if raw is None:
-            numbers[key] = None
-        elif isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw < 2**31:
-            v.fail(
-                f"image.{key}",
-                f"must be a whole number of {'bytes' if key == 'length' else 'pixels'}, not {raw!r}",
-            )
-            numbers[key] = None
-        else:
-            numbers[key] = raw
-    kind = value.get("type")
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw < 2**31:
+        v.fail(
+            f"image.{key}",
+            f"must be a whole number of {'bytes' if key == 'length' else 'pixels'}, not {raw!r}",
+        )
+        return None
+    return raw
+
+
+def _image_type(v: _Validator, kind: Any, url: str) -> str:
+    """The image's MIME type: as given, else guessed from the URL, else image/jpeg."""
     if kind is None:
         kind = mimetypes.guess_type(urlsplit(url).path)[0] or "image/jpeg"
     if not isinstance(kind, str) or not re.fullmatch(r"image/[a-z0-9.+-]+", kind):
         v.fail("image.type", f"must be an image MIME type like image/jpeg, not {kind!r}")
-        kind = "image/jpeg"
-    if not url:
-        return None
-    return Image(
-        url=url, caption=texts["caption"], credit=texts["credit"], alt=texts["alt"],
-        width=numbers["width"], height=numbers["height"], type=kind,
-        length=numbers["length"] or 0,
-    )  # fmt: skip
+        return "image/jpeg"
+    return kind
 
 
 def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
     """Turn raw fields into an Article, or raise ArticleError listing every problem."""
     v = _Validator(path, raw)
     v.problems.extend(_near_misses(raw.fields))
-
     title = v.string("title", required=True)
+    article_id = _article_id(v, path)
+    section_name, section = _section(v, path)
+    authors = _authors(v)
+    tags = v.string_list("tags", MAX_TAGS, comma_separated=True)
+    language = _language(v, config)
+    published, updated = _dates(v)
+    draft = _draft(v)
+    image = _image(v)
+    body_html = _body_html(v, raw)
+    url = _url(v, config, section, article_id, published)
+    summary = v.string("summary", limit=2000)
+    if v.problems:
+        raise ArticleError(path, v.problems)
+    assert published is not None
+    sanitized = _sanitized_body(path, body_html, url)
+    if not summary:
+        from feedpub.sanitize import first_paragraph_text
 
+        summary = truncate_words(first_paragraph_text(sanitized), SUMMARY_LIMIT)
+    return Article(
+        id=article_id, key=path, title=title, section=section,
+        section_title=_section_title(v, config, section, section_name),
+        url=url, published=published, updated=updated, summary=summary or title,
+        body_html=sanitized, language=language, authors=tuple(authors), tags=tuple(tags),
+        image=image, draft=draft,
+    )  # fmt: skip
+
+
+def _article_id(v: _Validator, path: str) -> str:
+    """`id`, else made from the file name ('' when there is none to be had)."""
     article_id = v.fields.get("id")
     if article_id is None:
         article_id = _default_id(path)
         if not article_id:
             v.fail("id", "cannot be made from the file name; add `id:` with letters, digits and '-'")
-    elif not isinstance(article_id, str):
+        return article_id
+    if not isinstance(article_id, str):
         hint = f' in quotes, e.g. id: "{article_id}"' if isinstance(article_id, int | float) else ""
         v.fail("id", f"must be text{hint}, not {_describe(article_id)} (YAML reads 0012 as the number 10)")
-        article_id = ""
-    else:
-        article_id = str(article_id).strip()
-        if not ID_PATTERN.fullmatch(article_id):
-            v.fail(
-                "id",
-                f"{article_id[:60]!r} may use only letters, digits, '.', '_', '~' and '-' "
-                "(at most 128, not starting with '.' or '-')",
-            )
+        return ""
+    article_id = article_id.strip()
+    if not ID_PATTERN.fullmatch(article_id):
+        v.fail(
+            "id",
+            f"{article_id[:60]!r} may use only letters, digits, '.', '_', '~' and '-' "
+            "(at most 128, not starting with '.' or '-')",
+        )
+    return article_id
 
+
+def _section(v: _Validator, path: str) -> tuple[str, str]:
+    """(the section as written or from the folder, its slug)."""
     section_name = v.string("section", limit=80) or _folder_section(path)
     section = slugify(section_name)
     if not section:
         v.fail("section", "missing; put the file in articles/<section>/ or add `section: World`")
+    return section_name, section
 
+
+def _section_title(v: _Validator, config: SiteConfig, section: str, section_name: str) -> str:
+    """The config's title for the section, else the article's `section:` as written, else a default."""
+    return config.sections.get(section) or (
+        section_name if "section" in v.fields else config.section_title(section)
+    )
+
+
+def _authors(v: _Validator) -> list[str]:
     authors = v.string_list("authors", MAX_AUTHORS) + v.string_list("author", MAX_AUTHORS)
     if "authors" in v.fields and "author" in v.fields:
         v.fail("author", "give either `author` or `authors`, not both")
-    tags = v.string_list("tags", MAX_TAGS, comma_separated=True)
+    return authors
 
+
+def _language(v: _Validator, config: SiteConfig) -> str:
     language = v.string("language", limit=35) or config.language
     if not LANGUAGE_PATTERN.fullmatch(language):
         v.fail("language", f"{language!r} is not a language tag like en or pt-BR")
+    return language
 
+
+def _dates(v: _Validator) -> tuple[datetime | None, datetime | None]:
+    """(published, updated); an update cannot come first."""
     published = v.timestamp("published", required=True)
     updated = v.timestamp("updated", required=False)
     if published and updated and updated < published:
@@ -419,30 +484,33 @@ def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
             f"{v.fields['updated']!r} is before published {v.fields['published']!r}; "
             "an update cannot come first",
         )
+    return published, updated
 
+
+def _draft(v: _Validator) -> bool:
     draft = v.fields.get("draft", False)
     if not isinstance(draft, bool):
         v.fail("draft", f"must be true or false, not {draft!r}")
-        draft = False
+        return False
+    return draft
 
-    image = _image(v)
 
-    body_html = _body_html(v, raw)
-
+def _url(v: _Validator, config: SiteConfig, section: str, article_id: str, published: datetime | None) -> str:
+    """`url`, else made from the config's template once section, id and date are known."""
     url_value = v.fields.get("url")
-    url = v.url("url", url_value) if url_value is not None else ""
-    if not url and url_value is None and published and section and article_id:
-        url = config.url_template.format(
-            base_url=config.base_url, section=section, id=article_id,
-            year=f"{published.year:04d}", month=f"{published.month:02d}",
-        )  # fmt: skip
+    if url_value is not None:
+        return v.url("url", url_value)
+    if not (published and section and article_id):
+        return ""
+    return config.url_template.format(
+        base_url=config.base_url, section=section, id=article_id,
+        year=f"{published.year:04d}", month=f"{published.month:02d}",
+    )  # fmt: skip
 
-    summary = v.string("summary", limit=2000)
 
-    if v.problems:
-        raise ArticleError(path, v.problems)
-    assert published is not None
-    from feedpub.sanitize import first_paragraph_text, html_to_text, sanitize_html
+def _sanitized_body(path: str, body_html: str, url: str) -> str:
+    """The body with unsafe markup removed; an article with nothing left is rejected."""
+    from feedpub.sanitize import html_to_text, sanitize_html
 
     sanitized = sanitize_html(body_html, url)
     if not html_to_text(sanitized) and "<img" not in sanitized:
@@ -455,17 +523,7 @@ def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
                 )
             ],
         )
-    if not summary:
-        summary = truncate_words(first_paragraph_text(sanitized), SUMMARY_LIMIT)
-    return Article(
-        id=str(article_id), key=path, title=title, section=section,
-        section_title=config.sections.get(section) or (
-            section_name if "section" in v.fields else config.section_title(section)
-        ),
-        url=url, published=published, updated=updated, summary=summary or title,
-        body_html=sanitized, language=language, authors=tuple(authors), tags=tuple(tags),
-        image=image, draft=draft,
-    )  # fmt: skip
+    return sanitized
 
 
 def _body_html(v: _Validator, raw: RawArticle) -> str:
@@ -511,18 +569,3 @@ def parse_article(path: str, data: bytes, config: SiteConfig) -> Article:
     from feedpub.source import load_raw_article
 
     return validate_article(path, load_raw_article(path, data), config)
-
-
-def is_article_key(key: str) -> bool:
-    """Whether an object key names an article (and not, say, a folder marker or a sidecar)."""
-    name = key.rsplit("/", 1)[-1]
-    return (
-        key.startswith(ARTICLES_PREFIX)
-        and not name.startswith(".")
-        and name.lower().endswith((".md", ".markdown", ".json"))
-    )
-
-
-def utc_now() -> datetime:
-    """The current time, aware; the only clock the core reads, so tests can pass their own."""
-    return datetime.now(UTC)

@@ -9,18 +9,17 @@ part of the hot path.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from feedpub.article import Article, parse_article
 from feedpub.aws.articles_bucket import ArticlesBucket
-from feedpub.aws.index_table import SITE_FEED, ArticleIndex, SourceState
+from feedpub.aws.index_table import ArticleIndex, SourceState
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError
-from feedpub.events import is_article_key_name
-from feedpub.feeds import select_items
-from feedpub.publish import SECTION_PREFIX, spec_for
+from feedpub.feeds import is_section_feed, section_feed_name, select_items, spec_for
+from feedpub.names import JSON_FEED_FILE, SITE_FEED, is_article_key
 from feedpub.site import claim_ids
 
 
@@ -36,28 +35,54 @@ class Discrepancy:
         return f"{self.kind}: {self.where}: {self.detail}"
 
 
+@dataclass
+class _BucketContents:
+    """Every article object as it is now, validated again."""
+
+    valid: list[Article] = field(default_factory=list)
+    rejected: set[str] = field(default_factory=set)
+    versions: dict[str, str] = field(default_factory=dict)
+    """The version token of every object read (rejected ones included), by key."""
+
+
 def audit(
     bucket: ArticlesBucket, index: ArticleIndex, site: SiteBucket, config: SiteConfig, now: datetime
 ) -> list[Discrepancy]:
     """Every discrepancy between bucket, index and feeds, sorted; empty when all agree."""
-    found: list[Discrepancy] = []
     sources = index.all_sources()
     reports = bucket.report_keys()
-    valid: list[Article] = []
-    rejected: set[str] = set()
-    versions: dict[str, str] = {}
-    for key in sorted(k for k in bucket.list_article_keys() if is_article_key_name(k)):
+    contents = _read_bucket(bucket, config)
+    articles = _owners(contents.valid, index)
+    rejected = contents.rejected | ({a.key for a in contents.valid} - {a.key for a in articles})
+    articles += _kept_versions(rejected, sources, index)
+    found = _audit_objects(contents.versions, rejected, sources, reports)
+    found += _audit_orphans(sources, contents.versions.keys() | rejected)
+    for feed in _feeds_to_audit(articles, index, now):
+        found += _audit_feed(feed, articles, site, config, now)
+    return sorted(found, key=lambda d: (d.kind, d.where, d.detail))
+
+
+def _read_bucket(bucket: ArticlesBucket, config: SiteConfig) -> _BucketContents:
+    """Read and validate every article object, as ingest would."""
+    contents = _BucketContents()
+    for key in sorted(k for k in bucket.list_article_keys() if is_article_key(k)):
         try:
             stored = bucket.read(key)
             if stored is None:
                 continue  # deleted while listing
-            versions[key] = stored.version.token
-            valid.append(parse_article(key, stored.data, config))
+            contents.versions[key] = stored.version.token
+            contents.valid.append(parse_article(key, stored.data, config))
         except ArticleError:
-            rejected.add(key)
-    articles = _owners(valid, index)
-    rejected |= {a.key for a in valid} - {a.key for a in articles}  # claimants of a taken id
-    articles += _kept_versions(rejected, sources, index)
+            contents.rejected.add(key)
+    return contents
+
+
+def _audit_objects(
+    versions: dict[str, str], rejected: set[str], sources: dict[str, SourceState], reports: set[str]
+) -> list[Discrepancy]:
+    """Each object against its index entry and its report: a rejected one needs a report, a good
+    one an entry of its current version and no report."""
+    found: list[Discrepancy] = []
     for key in sorted(versions.keys() | rejected):
         source = sources.get(key)
         if key in rejected:
@@ -70,19 +95,26 @@ def audit(
             found.append(Discrepancy("stale index", key, "the index holds an older version of the object"))
         if key in reports:
             found.append(Discrepancy("stale report", key, "the article is fine but its report remains"))
-    for key, source in sources.items():
-        if key not in versions and key not in rejected and source.article_id:
-            found.append(Discrepancy("orphan entry", key, "the index lists an object that does not exist"))
-    feeds = {SITE_FEED} | {f"{SECTION_PREFIX}{a.section}" for a in articles if a.is_listed(now)}
-    feeds |= {f for f in index.publish_state().revs if f.startswith(SECTION_PREFIX)}
-    for feed in sorted(feeds):
-        found += _audit_feed(feed, articles, site, config, now)
-    return sorted(found, key=lambda d: (d.kind, d.where, d.detail))
+    return found
 
 
-def _kept_versions(
-    rejected: set[str], sources: dict[str, SourceState], index: ArticleIndex
-) -> list[Article]:
+def _audit_orphans(sources: dict[str, SourceState], objects: set[str]) -> list[Discrepancy]:
+    """Index entries listing an article whose object is gone."""
+    return [
+        Discrepancy("orphan entry", key, "the index lists an object that does not exist")
+        for key, source in sources.items()
+        if key not in objects and source.article_id
+    ]
+
+
+def _feeds_to_audit(articles: list[Article], index: ArticleIndex, now: datetime) -> list[str]:
+    """The site's feed, each section's with a listed article, and each section's ever published."""
+    feeds = {SITE_FEED} | {section_feed_name(a.section) for a in articles if a.is_listed(now)}
+    feeds |= {f for f in index.publish_state().revs if is_section_feed(f)}
+    return sorted(feeds)
+
+
+def _kept_versions(rejected: set[str], sources: dict[str, SourceState], index: ArticleIndex) -> list[Article]:
     """A rejected replacement leaves the last good version of its key in the feeds, by design."""
     ids = {sources[key].article_id: key for key in rejected if key in sources and sources[key].article_id}
     kept = index.get_articles(ids)
@@ -109,19 +141,18 @@ def _audit_feed(
 ) -> list[Discrepancy]:
     spec = spec_for(feed, config)
     expected = select_items(articles, spec, now, config.items_per_feed)
-    body = site.read(spec.key("feed.json"))
+    where = spec.key(JSON_FEED_FILE)
+    body = site.read(where)
     if body is None:
-        return [Discrepancy("missing feed", spec.key("feed.json"), "not published")] if expected else []
+        return [Discrepancy("missing feed", where, "not published")] if expected else []
     published = {item["id"]: item for item in json.loads(body).get("items", [])}
     problems = []
     for article in expected:
         item = published.pop(spec.item_id(article), None)
         if item is None:
-            problems.append(
-                Discrepancy("missing item", spec.key("feed.json"), f"{article.id} ({article.key})")
-            )
+            problems.append(Discrepancy("missing item", where, f"{article.id} ({article.key})"))
         elif item.get("date_modified") != article.modified.isoformat() or item.get("title") != article.title:
-            problems.append(Discrepancy("stale item", spec.key("feed.json"), f"{article.id} ({article.key})"))
+            problems.append(Discrepancy("stale item", where, f"{article.id} ({article.key})"))
     for item_id in published:
-        problems.append(Discrepancy("extra item", spec.key("feed.json"), item_id.rsplit("/", 1)[-1]))
+        problems.append(Discrepancy("extra item", where, item_id.rsplit("/", 1)[-1]))
     return problems

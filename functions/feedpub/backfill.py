@@ -13,9 +13,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from feedpub.article import utc_now
-from feedpub.events import is_article_key_name
+from feedpub.clock import utc_now
 from feedpub.ingest import IngestOutcome
+from feedpub.names import is_article_key
 from feedpub.publish import PublishResult
 from feedpub.runtime import Runtime
 
@@ -40,7 +40,7 @@ def backfill(
 
     An orphan whose ingest removes it is counted as "deleted (orphan)".
     """
-    keys = [key for key in runtime.articles.list_article_keys() if is_article_key_name(key)]
+    keys = [key for key in runtime.articles.list_article_keys() if is_article_key(key)]
     # A key uploaded (and indexed) after the listing is among these too; its ingest finds the object
     # and indexes it, so only the ingests that delete are counted as orphans.
     orphans = set(runtime.index.all_sources()) - set(keys)

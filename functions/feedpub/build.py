@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from feedpub.article import ARTICLES_PREFIX, Article, is_article_key, parse_article
+from feedpub.article import Article, parse_article
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
+from feedpub.names import ARTICLES_PREFIX, is_article_key
 from feedpub.render import RenderedFile
 from feedpub.site import claim_ids, render_site
 from feedpub.source import MAX_ARTICLE_BYTES

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from feedpub.article import ARTICLES_PREFIX, parse_datetime, utc_now
+from feedpub.article import parse_datetime
+from feedpub.clock import utc_now
 from feedpub.config import ConfigError, SiteConfig
 from feedpub.errors import ArticleError
+from feedpub.names import ARTICLES_PREFIX
 
 if TYPE_CHECKING:
     from feedpub.local.serve import LocalSite
@@ -150,7 +152,8 @@ def build(
     config = load_config(config_path, src_dir, **overrides)
     if not (src_dir / ARTICLES_PREFIX).is_dir():
         raise click.UsageError(
-            f"{src_dir} has no articles/ folder; put articles in {src_dir}/articles/<section>/<name>.md"
+            f"{src_dir} has no {ARTICLES_PREFIX} folder; "
+            f"put articles in {src_dir}/{ARTICLES_PREFIX}<section>/<name>.md"
         )
     started = time.perf_counter()
     total = sum(1 for _ in find_article_files(src_dir))
@@ -171,8 +174,9 @@ def build(
 
 def _article_key(path: Path) -> str:
     parts = path.resolve().parts
-    if "articles" in parts:
-        index = len(parts) - 1 - parts[::-1].index("articles")
+    folder = ARTICLES_PREFIX.rstrip("/")
+    if folder in parts:
+        index = len(parts) - 1 - parts[::-1].index(folder)
         return "/".join(parts[index:])
     return path.as_posix()
 

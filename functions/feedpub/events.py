@@ -8,7 +8,7 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event
 
-from feedpub.article import ARTICLES_PREFIX
+from feedpub.names import is_article_key
 
 PUBLISH_REQUEST = {"feedpub": "publish"}
 """The body of the message a publisher that handed over its lock queues (see Publisher.publish)."""
@@ -33,7 +33,7 @@ def article_keys(body: str) -> Iterator[str]:
         return  # s3:TestEvent (sent once when the notification is configured), a publish request
     for record in S3Event(message).records:
         key = unquote_plus(record.s3.get_object.key)
-        if is_article_key_name(key):
+        if is_article_key(key):
             yield key
 
 
@@ -45,12 +45,3 @@ def object_refs(body: str) -> Iterator[tuple[str, str]]:
     for record in S3Event(message).records:
         if record.event_name.startswith("ObjectCreated"):
             yield record.s3.bucket.name, unquote_plus(record.s3.get_object.key)
-
-
-def is_article_key_name(key: str) -> bool:
-    """Keys worth ingesting: under `articles/`, not a folder marker, not a hidden file.
-
-    Other suffixes (.txt, .docx) are ingested too, so that the editor gets a report saying why.
-    """
-    name = key.rsplit("/", 1)[-1]
-    return key.startswith(ARTICLES_PREFIX) and bool(name) and not name.startswith(".")

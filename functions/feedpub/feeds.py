@@ -1,14 +1,21 @@
-"""Which feeds a site has, what each is called, and which articles each carries."""
+"""Which feeds a site has, what each is called, and which articles each carries.
+
+Two views of one decision: the index lists each article in the feeds `feeds_of` names, in
+`entry_sort_key` order; a build (or an audit) selects the same articles with `select_items`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from feedpub.article import Article
 from feedpub.config import SiteConfig
-from feedpub.names import FEEDS_PREFIX, SITE_FEED
+from feedpub.names import FEEDS_PREFIX, SECTION_FEED_PREFIX, SITE_FEED
+
+ENTRY_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""Fixed-width UTC time: the byte order of the index's sort keys is the feeds' order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +100,44 @@ def select_items(articles: Iterable[Article], spec: FeedSpec, now: datetime, lim
     chosen = [a for a in articles if a.is_listed(now) and (spec.section in (None, a.section))]
     chosen.sort(key=Article.sort_key, reverse=True)
     return chosen[:limit]
+
+
+# -- the feeds of the index -----------------------------------------------------------------------
+
+
+def section_feed_name(section: str) -> str:
+    """Index name of a section's feed (kept apart from `site` whatever the section is called)."""
+    return f"{SECTION_FEED_PREFIX}{section}"
+
+
+def is_section_feed(feed: str) -> bool:
+    """Whether an index feed name is a section's."""
+    return feed.startswith(SECTION_FEED_PREFIX)
+
+
+def feed_section(feed: str) -> str:
+    """The section slug of a section feed's index name (inverse of `section_feed_name`)."""
+    return feed.removeprefix(SECTION_FEED_PREFIX)
+
+
+def feeds_of(article: Article) -> list[str]:
+    """The feeds an article is listed in: the site's and its section's (drafts: none)."""
+    return [] if article.draft else [SITE_FEED, section_feed_name(article.section)]
+
+
+def entry_sort_key(article: Article) -> str:
+    """An article's place in a feed of the index: fixed-width UTC time then id, so that byte
+    order is feed order (ties broken by id, as `select_items` does)."""
+    return f"{article.published.astimezone(UTC).strftime(ENTRY_TIME_FORMAT)}#{article.id}"
+
+
+def entries_published_by(now: datetime) -> str:
+    """A bound that every entry published by `now` sorts below, and every later one above."""
+    return now.astimezone(UTC).strftime(ENTRY_TIME_FORMAT) + "$"  # '$' sorts after '#'
+
+
+def spec_for(feed: str, config: SiteConfig, section_title: str | None = None) -> FeedSpec:
+    """The FeedSpec of an index feed name."""
+    if feed == SITE_FEED:
+        return site_feed(config)
+    return section_feed(config, feed_section(feed), section_title)

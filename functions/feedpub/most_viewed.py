@@ -6,13 +6,13 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from feedpub.aws.index_table import SITE_FEED, ArticleIndex
+from feedpub.aws.index_table import ArticleIndex
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.aws.views_table import ViewCounts, window_partitions
 from feedpub.config import SiteConfig
-from feedpub.feeds import FeedSpec, section_feed, site_feed
-from feedpub.names import MOST_VIEWED_FILE, MOST_VIEWED_WEEK_FILE
-from feedpub.publish import SECTION_PREFIX, content_hash
+from feedpub.feeds import FeedSpec, feed_section, section_feed, site_feed
+from feedpub.names import MOST_VIEWED_FILE, MOST_VIEWED_WEEK_FILE, SITE_FEED
+from feedpub.publish import content_hash
 from feedpub.render import JSON_FEED_TYPE, RenderedFile, feed_file
 from feedpub.render.jsonfeed import render_most_viewed
 from feedpub.views.counting import tally
@@ -92,9 +92,7 @@ class MostViewedPublisher:
     def publish(self, now: datetime) -> tuple[list[str], list[str]]:
         """Render and write; returns (written keys, unchanged keys)."""
         published = self.counts.published_hashes()
-        sections = {
-            feed.removeprefix(SECTION_PREFIX) for feed in self.index.publish_state().revs if feed != SITE_FEED
-        }
+        sections = {feed_section(feed) for feed in self.index.publish_state().revs if feed != SITE_FEED}
         written: list[str] = []
         unchanged: list[str] = []
         hashes: dict[str, str] = {}

@@ -19,13 +19,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from feedpub.aws.index_table import SITE_FEED, ArticleIndex, LockLostError, PublishState
+from feedpub.aws.index_table import ArticleIndex, LockLostError, PublishState
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
-from feedpub.feeds import FeedSpec, section_feed, site_feed
+from feedpub.feeds import spec_for
+from feedpub.names import SITE_FEED
 from feedpub.render import RenderedFile, render_feed_set
-
-SECTION_PREFIX = "section#"
 
 
 @dataclass
@@ -41,13 +40,6 @@ class PublishResult:
     """This publisher handed the lock over (its time budget ran out) with changes unpublished,
     possibly counted by publishers that found the lock held and trusted it: someone must publish
     soon (the ingest handler queues a publish request)."""
-
-
-def spec_for(feed: str, config: SiteConfig, section_title: str | None = None) -> FeedSpec:
-    """The FeedSpec of an index feed name."""
-    if feed == SITE_FEED:
-        return site_feed(config)
-    return section_feed(config, feed.removeprefix(SECTION_PREFIX), section_title)
 
 
 def content_hash(file: RenderedFile) -> str:
@@ -78,9 +70,7 @@ class Publisher:
         self.budget_seconds = lock_seconds / 3 if budget_seconds is None else budget_seconds
         """How long one call keeps publishing rounds under sustained ingest before handing over."""
 
-    def publish(
-        self, now: datetime, changed: Iterable[str] = (), force: Iterable[str] = ()
-    ) -> PublishResult:
+    def publish(self, now: datetime, changed: Iterable[str] = (), force: Iterable[str] = ()) -> PublishResult:
         """Count `changed` (feeds whose entries an ingest just wrote) and publish every feed that
         changed, plus `force` (e.g. all feeds, to release embargoes).
 

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from feedpub.article import utc_now
+from feedpub.clock import utc_now
 from feedpub.events import article_keys, is_publish_request
 from feedpub.runtime import TRACED_MODULES, runtime
 from handlers.failures import invocation_failure_logged, record_failure_logged

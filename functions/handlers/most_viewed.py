@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from feedpub.article import utc_now
+from feedpub.clock import utc_now
 from feedpub.runtime import TRACED_MODULES, runtime
 from handlers.push import announce_written
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from feedpub.aws.clients import client, error_code
 from feedpub.errors import ArticleError, Problem
+from feedpub.names import ARTICLES_PREFIX, REPORTS_PREFIX, report_key, reported_key
 from feedpub.source import MAX_ARTICLE_BYTES
 
-REPORTS_PREFIX = "reports/"
 STATUS_TAG = "feedpub-status"
 MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound", "NoSuchVersion"})
 
@@ -36,11 +36,6 @@ class StoredArticle:
     key: str
     data: bytes
     version: ObjectVersion
-
-
-def report_key(key: str) -> str:
-    """Where the report of an article lives: outside `articles/`, so writing it triggers nothing."""
-    return f"{REPORTS_PREFIX}{key}.json"
 
 
 class ArticlesBucket:
@@ -73,7 +68,7 @@ class ArticlesBucket:
     def list_article_keys(self) -> Iterator[str]:
         """Every key under `articles/`: for backfills and audits only, never the hot path."""
         paginator = self.s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.name, Prefix="articles/"):
+        for page in paginator.paginate(Bucket=self.name, Prefix=ARTICLES_PREFIX):
             for item in page.get("Contents", []):
                 yield item["Key"]
 
@@ -83,7 +78,7 @@ class ArticlesBucket:
         found = set()
         for page in paginator.paginate(Bucket=self.name, Prefix=REPORTS_PREFIX):
             for item in page.get("Contents", []):
-                found.add(item["Key"][len(REPORTS_PREFIX) :].removesuffix(".json"))
+                found.add(reported_key(item["Key"]))
         return found
 
     def current_version(self, key: str) -> ObjectVersion | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from feedpub.names import ItemKey
+
 RETRIES = {"mode": "standard", "total_max_attempts": 5}
 """Five attempts in all (botocore's `max_attempts` would count retries only)."""
 
@@ -27,3 +29,8 @@ def error_code(exc: Exception) -> str:
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
+
+
+def dynamo_key(item: ItemKey) -> dict[str, Any]:
+    """The DynamoDB `Key` of an ArticlesTable item named in `feedpub.names`."""
+    return {"pk": {"S": item.pk}, "sk": {"S": item.sk}}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from feedpub.aws.clients import client
-from feedpub.names import HUB_ITEM_PREFIX
+from feedpub.aws.clients import client, dynamo_key
+from feedpub.names import hub_item
 
 ACCEPTED_PREFIX = "ok:"
 """Attribute `ok:<topic>`: changed_at (epoch ms) of the newest announcement the hub accepted."""
@@ -21,7 +21,7 @@ class DynamoHubLedger:
 
     @staticmethod
     def _key(hub: str) -> dict[str, Any]:
-        return {"pk": {"S": HUB_ITEM_PREFIX + hub}, "sk": {"S": "HUB"}}
+        return dynamo_key(hub_item(hub))
 
     def accepted(self, hub: str) -> dict[str, int]:
         """changed_at of the newest accepted announcement, by topic."""

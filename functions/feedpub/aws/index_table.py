@@ -1,6 +1,7 @@
 """The DynamoDB index: which article each object holds, and each feed's entries in feed order.
 
-One table, four kinds of item (pk / sk):
+The ArticlesTable also holds the view counts (`aws/views_table.py`) and the hubs' ledger
+(`aws/hub_ledger.py`); every item's key is spelled in `feedpub.names`. This adapter's items (pk / sk):
 - `SRC#<key>` / `SRC`: what the object at <key> was last indexed as (id, feed entries, version).
 - `ART#<id>` / `ART`: the article by id and the key that owns the id.
 - `FEED#<feed>` / `<published UTC>#<id>`: one entry per feed an article is listed in, carrying
@@ -19,15 +20,25 @@ import json
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from feedpub.article import Article
-from feedpub.aws.clients import client, error_code
+from feedpub.aws.clients import client, dynamo_key, error_code
+from feedpub.feeds import entries_published_by, entry_sort_key, feeds_of
+from feedpub.names import (
+    PUBLISH_STATE_ITEM,
+    SOURCE_ITEM_PREFIX,
+    article_item,
+    feed_entry_item,
+    feed_partition,
+    path_item,
+    source_item,
+)
 from feedpub.views.counting import page_path
 
-SITE_FEED = "site"
-STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "PUBLISH"}}
+STATE_KEY = dynamo_key(PUBLISH_STATE_ITEM)
 MAX_PAYLOAD_BYTES = 300 * 1024
 TOTAL = "rev_total"
 
@@ -51,22 +62,6 @@ class LockLostError(Exception):
 
 class PayloadTooLargeError(Exception):
     """The rendered article does not fit in a DynamoDB item."""
-
-
-def section_feed_name(section: str) -> str:
-    """Index name of a section's feed (kept apart from `site` whatever the section is called)."""
-    return f"section#{section}"
-
-
-def feeds_of(article: Article) -> list[str]:
-    """The feeds an article is listed in: the site's and its section's (drafts: none)."""
-    return [] if article.draft else [SITE_FEED, section_feed_name(article.section)]
-
-
-def sort_key(article: Article) -> str:
-    """Fixed-width UTC time then id, so DynamoDB's byte order is the feeds' order."""
-    published = article.published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return f"{published}#{article.id}"
 
 
 def encode_article(article: Article) -> bytes:
@@ -172,6 +167,38 @@ def _progress(
     return sets, names, values
 
 
+class _Action(Enum):
+    """What one action of a commit's transaction does."""
+
+    WRITE_SOURCE = "put or delete the SRC item (conditional on its rev)"
+    CLAIM_ID = "put the ART item (conditional on the id being free or this key's)"
+    PUT_PATH = "put the PATH item"
+    PUT_ENTRY = "put a FEED entry"
+    RELEASE_ID = "delete the ART item of the id the object no longer has (if this key's)"
+    DELETE_ENTRY = "delete a FEED entry the article no longer has"
+
+
+@dataclass
+class _Transaction:
+    """The actions of one TransactWriteItems, each with what it is: DynamoDB gives the reasons of
+    a cancelled transaction by position, and this maps each back to its action."""
+
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    kinds: list[_Action] = field(default_factory=list)
+
+    def add(self, kind: _Action, action: dict[str, Any]) -> None:
+        self.actions.append(action)
+        self.kinds.append(kind)
+
+    def failed_condition(self, exc: Exception, kind: _Action) -> bool:
+        """Whether an action of `kind` failed its condition in the cancelled transaction `exc`."""
+        reasons = getattr(exc, "response", {}).get("CancellationReasons", [])
+        return any(
+            action == kind and reason.get("Code", "") == "ConditionalCheckFailed"
+            for action, reason in zip(self.kinds, reasons, strict=False)
+        )
+
+
 class ArticleIndex:
     """All reads and writes of the ArticlesTable."""
 
@@ -184,13 +211,13 @@ class ArticleIndex:
     def get_source(self, key: str) -> SourceState | None:
         """The recorded state of one object key (strongly consistent)."""
         response = self.db.get_item(
-            TableName=self.table, Key={"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}}, ConsistentRead=True
+            TableName=self.table, Key=dynamo_key(source_item(key)), ConsistentRead=True
         )
         item = response.get("Item")
         return _source_state(key, item) if item else None
 
     def _source_put(self, key: str, previous: SourceState | None, fields: dict[str, Any]) -> dict[str, Any]:
-        item = {"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}, "key": {"S": key}, **fields}
+        item = {**dynamo_key(source_item(key)), "key": {"S": key}, **fields}
         item["rev"] = {"N": str((previous.rev if previous else 0) + 1)}
         put: dict[str, Any] = {"TableName": self.table, "Item": item}
         if previous is None:
@@ -209,76 +236,99 @@ class ArticleIndex:
         invocation indexed the key first, IdTakenError when another key owns the id.
         """
         old_entries = set(previous.entries) if previous else set()
-        new_entries = {(feed, sort_key(article)) for feed in feeds_of(article)} if article else set()
-        actions: list[dict[str, Any]] = []
-        old_id = previous.article_id if previous else ""
-        if article is None:
-            if previous is None:
-                return set()
-            actions.append(
-                {"Delete": {"TableName": self.table, "Key": {"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}},
-                            "ConditionExpression": "rev = :rev",
-                            "ExpressionAttributeValues": {":rev": {"N": str(previous.rev)}}}}
-            )  # fmt: skip
+        new_entries = {(feed, entry_sort_key(article)) for feed in feeds_of(article)} if article else set()
+        transaction = _Transaction()
+        if article is not None:
+            self._add_article(transaction, key, previous, article, version, new_entries)
+        elif previous is not None:
+            transaction.add(_Action.WRITE_SOURCE, self._source_delete(key, previous))
         else:
-            fields: dict[str, Any] = {
-                "version": {"S": version},
-                "article_id": {"S": article.id},
-            }
-            if new_entries:
-                fields["entries"] = {"SS": sorted(f"{feed}|{sk}" for feed, sk in new_entries)}
-            actions.append(self._source_put(key, previous, fields))
-            payload = encode_article(article)
-            actions.append(
-                {"Put": {"TableName": self.table,
-                         "Item": {"pk": {"S": f"ART#{article.id}"}, "sk": {"S": "ART"},
-                                  "owner": {"S": key}, "payload": {"B": payload}},
-                         "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
-                         "ExpressionAttributeNames": {"#owner": "owner"},
-                         "ExpressionAttributeValues": {":key": {"S": key}}}}
-            )  # fmt: skip
-            actions.append(
-                {"Put": {"TableName": self.table,
-                         "Item": {"pk": {"S": f"PATH#{page_path(article.url)}"}, "sk": {"S": "PATH"},
-                                  "article_id": {"S": article.id}, "section": {"S": article.section},
-                                  "owner": {"S": key}}}}
-            )  # fmt: skip
-            for feed, sk in sorted(new_entries):
-                actions.append(
-                    {"Put": {"TableName": self.table,
-                             "Item": {"pk": {"S": f"FEED#{feed}"}, "sk": {"S": sk},
-                                      "payload": {"B": payload}, "owner": {"S": key}}}}
-                )  # fmt: skip
+            return set()  # nothing indexed, nothing to index
+        old_id = previous.article_id if previous else ""
         if old_id and (article is None or article.id != old_id):
-            actions.append(
-                {"Delete": {"TableName": self.table,
-                            "Key": {"pk": {"S": f"ART#{old_id}"}, "sk": {"S": "ART"}},
-                            "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
-                            "ExpressionAttributeNames": {"#owner": "owner"},
-                            "ExpressionAttributeValues": {":key": {"S": key}}}}
-            )  # fmt: skip
+            transaction.add(_Action.RELEASE_ID, self._release_id(key, old_id))
         for feed, sk in sorted(old_entries - new_entries):
-            actions.append(
-                {"Delete": {"TableName": self.table, "Key": {"pk": {"S": f"FEED#{feed}"}, "sk": {"S": sk}}}}
+            transaction.add(
+                _Action.DELETE_ENTRY,
+                {"Delete": {"TableName": self.table, "Key": dynamo_key(feed_entry_item(feed, sk))}},
             )
         try:
-            self.db.transact_write_items(TransactItems=actions)
+            self.db.transact_write_items(TransactItems=transaction.actions)
         except Exception as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
-            reasons = [r.get("Code", "") for r in getattr(exc, "response", {}).get("CancellationReasons", [])]
-            if article is not None and len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                owner = self.owner_of(article.id)
-                if owner and owner != key:
-                    raise IdTakenError(article.id, owner) from None
-            raise ConcurrentChangeError(key) from None
+            raise self._cancellation_error(exc, transaction, key, article) from None
         return {feed for feed, _ in old_entries | new_entries}
+
+    def _add_article(
+        self,
+        transaction: _Transaction,
+        key: str,
+        previous: SourceState | None,
+        article: Article,
+        version: str,
+        entries: set[tuple[str, str]],
+    ) -> None:
+        """The writes that index `article` at `key`: its SRC item, its id, its page path, its entries."""
+        fields: dict[str, Any] = {
+            "version": {"S": version},
+            "article_id": {"S": article.id},
+        }
+        if entries:
+            fields["entries"] = {"SS": sorted(f"{feed}|{sk}" for feed, sk in entries)}
+        transaction.add(_Action.WRITE_SOURCE, self._source_put(key, previous, fields))
+        payload = encode_article(article)
+        transaction.add(
+            _Action.CLAIM_ID,
+            {"Put": {"TableName": self.table,
+                     "Item": {**dynamo_key(article_item(article.id)),
+                              "owner": {"S": key}, "payload": {"B": payload}},
+                     "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
+                     "ExpressionAttributeNames": {"#owner": "owner"},
+                     "ExpressionAttributeValues": {":key": {"S": key}}}},
+        )  # fmt: skip
+        transaction.add(
+            _Action.PUT_PATH,
+            {"Put": {"TableName": self.table,
+                     "Item": {**dynamo_key(path_item(page_path(article.url))),
+                              "article_id": {"S": article.id}, "section": {"S": article.section},
+                              "owner": {"S": key}}}},
+        )  # fmt: skip
+        for feed, sk in sorted(entries):
+            transaction.add(
+                _Action.PUT_ENTRY,
+                {"Put": {"TableName": self.table,
+                         "Item": {**dynamo_key(feed_entry_item(feed, sk)),
+                                  "payload": {"B": payload}, "owner": {"S": key}}}},
+            )  # fmt: skip
+
+    def _source_delete(self, key: str, previous: SourceState) -> dict[str, Any]:
+        return {"Delete": {"TableName": self.table, "Key": dynamo_key(source_item(key)),
+                           "ConditionExpression": "rev = :rev",
+                           "ExpressionAttributeValues": {":rev": {"N": str(previous.rev)}}}}  # fmt: skip
+
+    def _release_id(self, key: str, old_id: str) -> dict[str, Any]:
+        return {"Delete": {"TableName": self.table, "Key": dynamo_key(article_item(old_id)),
+                           "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
+                           "ExpressionAttributeNames": {"#owner": "owner"},
+                           "ExpressionAttributeValues": {":key": {"S": key}}}}  # fmt: skip
+
+    def _cancellation_error(
+        self, exc: Exception, transaction: _Transaction, key: str, article: Article | None
+    ) -> Exception:
+        """Why a commit's transaction was cancelled: the id is another key's (its claim failed and
+        the owner is someone else), else another invocation changed the key first."""
+        if article is not None and transaction.failed_condition(exc, _Action.CLAIM_ID):
+            owner = self.owner_of(article.id)
+            if owner and owner != key:
+                return IdTakenError(article.id, owner)
+        return ConcurrentChangeError(key)
 
     def owner_of(self, article_id: str) -> str:
         """The key whose object owns an id ('' when none)."""
         response = self.db.get_item(
             TableName=self.table,
-            Key={"pk": {"S": f"ART#{article_id}"}, "sk": {"S": "ART"}},
+            Key=dynamo_key(article_item(article_id)),
             ConsistentRead=True,
             ProjectionExpression="#owner",
             ExpressionAttributeNames={"#owner": "owner"},
@@ -293,7 +343,7 @@ class ArticleIndex:
         """
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "Key": {"pk": {"S": f"SRC#{key}"}, "sk": {"S": "SRC"}},
+            "Key": dynamo_key(source_item(key)),
             "UpdateExpression": "SET reported = :t, #key = :key, rev = :next",
             "ExpressionAttributeNames": {"#key": "key"},
             "ExpressionAttributeValues": {
@@ -320,7 +370,7 @@ class ArticleIndex:
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "FilterExpression": "begins_with(pk, :src)",
-            "ExpressionAttributeValues": {":src": {"S": "SRC#"}},
+            "ExpressionAttributeValues": {":src": {"S": SOURCE_ITEM_PREFIX}},
             "ConsistentRead": True,
         }
         while True:
@@ -336,12 +386,12 @@ class ArticleIndex:
 
     def query_feed(self, feed: str, now: datetime, limit: int) -> list[Article]:
         """The newest `limit` entries of a feed published by `now`, newest first."""
-        bound = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "$"  # '$' sorts after '#'
+        bound = entries_published_by(now)
         articles: list[Article] = []
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND sk < :bound",
-            "ExpressionAttributeValues": {":pk": {"S": f"FEED#{feed}"}, ":bound": {"S": bound}},
+            "ExpressionAttributeValues": {":pk": {"S": feed_partition(feed)}, ":bound": {"S": bound}},
             "ScanIndexForward": False,
             "ConsistentRead": True,
             "ProjectionExpression": "payload",
@@ -359,7 +409,7 @@ class ArticleIndex:
         wanted = sorted(set(ids))
         found: dict[str, Article] = {}
         for start in range(0, len(wanted), 100):
-            keys = [{"pk": {"S": f"ART#{i}"}, "sk": {"S": "ART"}} for i in wanted[start : start + 100]]
+            keys = [dynamo_key(article_item(i)) for i in wanted[start : start + 100]]
             request: dict[str, Any] = {self.table: {"Keys": keys, "ProjectionExpression": "payload"}}
             while request:
                 response = self.db.batch_get_item(RequestItems=request)

@@ -1,11 +1,12 @@
 """View counts in the ArticlesTable: per article per hour, rolled up per day, counted once per log.
 
-Items (pk / sk):
+Items (pk / sk, spelled in `feedpub.names`):
 - `HOUR#<yyyy-mm-ddThh>` / `<article id>`: views in that hour (UTC), with the article's section.
 - `DAY#<yyyy-mm-dd>` / `<article id>`: the same summed per day, so a 7-day window reads 7 days
   plus the hours at its edges instead of 168 hours.
-- `LOG#<log object>#<etag>` / `<chunk>`: a marker written in the same transaction as a chunk of
-  counts, so a log delivered twice is counted once, even if the first run died half way.
+- `LOG#<log file name>#<content hash>` / `chunk#<n>`: a marker written in the same transaction as
+  a chunk of counts, so a log delivered twice is counted once, even if the first run died half way.
+- `STATE` / `MOSTVIEWED`: the hash of each most-viewed file as last written.
 
 A window's ranking reads only the partitions of its hours and days: its cost grows with the
 articles viewed in the window, never with the archive or the history of counts.
@@ -20,13 +21,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from feedpub.aws.clients import client, error_code
+from feedpub.aws.clients import client, dynamo_key, error_code
+from feedpub.names import (
+    MOST_VIEWED_STATE_ITEM,
+    day_partition,
+    hour_partition,
+    is_hour_partition,
+    log_chunk_item,
+    page_path_of,
+    path_item,
+)
 
 CHUNK_ENTRIES = 49  # each (path, hour) adds up to 2 updates; with the marker, <= 100 actions
 HOUR_TTL = timedelta(days=33)  # longer than the longest window (744 h), whose edges read hours
 DAY_TTL = timedelta(days=40)
 MARKER_TTL = timedelta(days=30)
-STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "MOSTVIEWED"}}
+STATE_KEY = dynamo_key(MOST_VIEWED_STATE_ITEM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +84,12 @@ class ViewCounts:
         wanted = sorted(set(paths))
         found: dict[str, PageTarget] = {}
         for start in range(0, len(wanted), 100):
-            keys = [{"pk": {"S": f"PATH#{p}"}, "sk": {"S": "PATH"}} for p in wanted[start : start + 100]]
+            keys = [dynamo_key(path_item(p)) for p in wanted[start : start + 100]]
             request: dict[str, Any] = {self.table: {"Keys": keys}}
             while request:
                 response = self.db.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self.table, []):
-                    found[item["pk"]["S"][len("PATH#") :]] = PageTarget(
+                    found[page_path_of(item["pk"]["S"])] = PageTarget(
                         item["article_id"]["S"], item.get("section", {}).get("S", "")
                     )
                 request = response.get("UnprocessedKeys") or {}
@@ -107,18 +117,18 @@ class ViewCounts:
             for (path, hour), n in chunk:
                 target = targets.get(path)
                 if target is not None:
-                    updates[(f"HOUR#{hour}", target.article_id, target.section)] += n
-                    updates[(f"DAY#{hour[:10]}", target.article_id, target.section)] += n
+                    updates[(hour_partition(hour), target.article_id, target.section)] += n
+                    updates[(day_partition(hour[:10]), target.article_id, target.section)] += n
             if not updates:
                 continue
             actions: list[dict[str, Any]] = [
                 {"Put": {"TableName": self.table,
-                         "Item": {"pk": {"S": f"LOG#{log_id}"}, "sk": {"S": f"chunk#{number}"},
+                         "Item": {**dynamo_key(log_chunk_item(log_id, number)),
                                   "expires": {"N": str(int(now + MARKER_TTL.total_seconds()))}},
                          "ConditionExpression": "attribute_not_exists(pk)"}}
             ]  # fmt: skip
             for (partition, article_id, section), n in sorted(updates.items()):
-                ttl = HOUR_TTL if partition.startswith("HOUR#") else DAY_TTL
+                ttl = HOUR_TTL if is_hour_partition(partition) else DAY_TTL
                 actions.append(
                     {"Update": {"TableName": self.table,
                                 "Key": {"pk": {"S": partition}, "sk": {"S": article_id}},
@@ -148,7 +158,7 @@ class ViewCounts:
         """Views per article over a window, and each counted article's section."""
         totals: Counter[str] = Counter()
         sections: dict[str, str] = {}
-        for partition in [*(f"DAY#{d}" for d in window.days), *(f"HOUR#{h}" for h in window.hours)]:
+        for partition in [*map(day_partition, window.days), *map(hour_partition, window.hours)]:
             kwargs: dict[str, Any] = {
                 "TableName": self.table,
                 "KeyConditionExpression": "pk = :pk",

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from feedpub.local.state import StackState
+from feedpub.names import ARTICLES_PREFIX
 
 log = logging.getLogger("feedpub.serve")
 FAKE_CREDENTIALS = {
@@ -77,7 +78,7 @@ class LocalSite:
         """How to add a story with the aws CLI."""
         return (
             f"aws --endpoint-url {self.aws_endpoint} s3 cp story.md "
-            f"s3://{self.stack.articles_bucket}/articles/world/story.md"
+            f"s3://{self.stack.articles_bucket}/{ARTICLES_PREFIX}world/story.md"
         )
 
     def subscribe_command(self) -> str:

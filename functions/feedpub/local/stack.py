@@ -431,16 +431,69 @@ def create_stack(
     account_id = session.client("sts").get_caller_identity()["Account"]
     translated = translate(load_template(template_path), parameters, region)
     resources: dict[str, Any] = translated["Resources"]
-
-    s3: Any = session.client("s3")
-    if CODE_BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
-        if region == "us-east-1":
-            s3.create_bucket(Bucket=CODE_BUCKET)
-        else:
-            s3.create_bucket(Bucket=CODE_BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
-        s3.put_object(Bucket=CODE_BUCKET, Key=CODE_KEY, Body=_code_zip())
+    _upload_code(session.client("s3"), region)
 
     # 1. What moto cannot create, and everything that refers to it.
+    stripped = _strip_unsupported(resources)
+    cfn_template, adjustments = _template_for_moto(translated, stripped)
+    kept: dict[str, Any] = cfn_template["Resources"]
+
+    # 2. Let moto resolve every Ref and GetAtt of what it creates, through extra outputs.
+    probes = _probes(translated, kept)
+    cfn_template["Outputs"] = _outputs_for_moto(cfn_template, stripped, probes)
+    declared: dict[str, Any] = translated.get("Parameters", {})
+    passed = _passed_parameters(declared, parameters)
+    deployment = _deploy(session.client("cloudformation"), name, cfn_template, passed, declared)
+    pseudo = {
+        "AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": "aws",
+        "AWS::StackName": name, "AWS::StackId": deployment.stack_id, "AWS::URLSuffix": "amazonaws.com",
+    }  # fmt: skip
+    resolver = _resolver(translated, passed, pseudo, probes, deployment.outputs)
+
+    # 3. What moto dropped, through the service APIs.
+    applier = _Applier(session, resolver, deployment.physical_ids)
+    _apply_what_moto_dropped(applier, resources, kept, stripped)
+    adjustments.extend(applier.adjustments)
+    adjustments.extend(_emulate_bucket_events(kept, resolver.refs))
+
+    distribution = next(
+        (k for k, r in resources.items() if r["Type"] == "AWS::CloudFront::Distribution"), None
+    )
+    refs, attrs = resolver.refs, resolver.attrs
+    return Stack(
+        name=name,
+        region=region,
+        account_id=account_id,
+        articles_bucket=refs["ArticlesBucket"],
+        site_bucket=refs["SiteBucket"],
+        table_name=refs["ArticlesTable"],
+        ingest_queue_url=refs["IngestQueue"],
+        dlq_url=refs["IngestDeadLetterQueue"],
+        distribution_domain=attrs.get((distribution, "DomainName"), "") if distribution else "",
+        template=translated,
+        parameters={k: v for k, v in refs.items() if k in declared},
+        physical_ids=deployment.physical_ids,
+        outputs=_stack_outputs(translated, resolver),
+        stripped=list(stripped.values()),
+        applied=applier.applied,
+        adjustments=adjustments,
+        resolver=resolver,
+    )
+
+
+def _upload_code(s3: Any, region: str) -> None:
+    """The functions' code where the translated template's CodeUri points, once per moto account."""
+    if CODE_BUCKET in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        return
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=CODE_BUCKET)
+    else:
+        s3.create_bucket(Bucket=CODE_BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_object(Bucket=CODE_BUCKET, Key=CODE_KEY, Body=_code_zip())
+
+
+def _strip_unsupported(resources: Mapping[str, Any]) -> dict[str, Stripped]:
+    """The resources moto's CloudFormation has no model for, and every resource referring to one."""
     reasons = moto_unsupported_types({r["Type"] for r in resources.values()})
     stripped: dict[str, Stripped] = {
         logical: Stripped(logical, r["Type"], reasons[r["Type"]])
@@ -458,38 +511,67 @@ def create_stack(
                 reason = f"refers to {', '.join(sorted(referred))}"
                 stripped[logical] = Stripped(logical, resource["Type"], reason)
                 changed = True
+    return stripped
 
-    cfn_template = copy.deepcopy(translated)
+
+def _template_for_moto(
+    translated: Mapping[str, Any], stripped: Mapping[str, Stripped]
+) -> tuple[dict[str, Any], list[str]]:
+    """The template moto is given (the stripped resources left out, event source mappings
+    disabled), and each way it differs from the real deployment."""
+    cfn_template = copy.deepcopy(dict(translated))
     kept = {k: v for k, v in cfn_template["Resources"].items() if k not in stripped}
     cfn_template["Resources"] = kept
     adjustments = [
         f"CodeUri -> s3://{CODE_BUCKET}/{CODE_KEY} (a zip of functions/*.py), as `sam package` would do"
     ]
     for logical, resource in kept.items():
-        depends = resource.get("DependsOn")
-        if depends is not None:
-            depends = [depends] if isinstance(depends, str) else depends
-            remaining = [d for d in depends if d not in stripped]
-            if remaining != depends:
-                adjustments.append(f"{logical}: DependsOn {sorted(set(depends) - set(remaining))} dropped")
-            if remaining:
-                resource["DependsOn"] = remaining
-            else:
-                resource.pop("DependsOn")
+        adjustments += _drop_stripped_dependencies(logical, resource, stripped)
         if resource["Type"] == "AWS::Lambda::EventSourceMapping":
             resource["Properties"]["Enabled"] = False
             adjustments.append(
                 f"{logical}: created with Enabled=false (moto would invoke the function in Docker for "
                 "every message; tests receive the messages and call the handlers themselves)"
             )
+    return cfn_template, adjustments
 
-    # 2. Let moto resolve every Ref and GetAtt of what it creates, through extra outputs.
+
+def _drop_stripped_dependencies(
+    logical: str, resource: dict[str, Any], stripped: Mapping[str, Stripped]
+) -> list[str]:
+    """Remove the stripped resources from a kept resource's DependsOn; says what was dropped."""
+    depends = resource.get("DependsOn")
+    if depends is None:
+        return []
+    depends = [depends] if isinstance(depends, str) else depends
+    remaining = [d for d in depends if d not in stripped]
+    if remaining:
+        resource["DependsOn"] = remaining
+    else:
+        resource.pop("DependsOn")
+    if remaining == depends:
+        return []
+    return [f"{logical}: DependsOn {sorted(set(depends) - set(remaining))} dropped"]
+
+
+def _probes(translated: Mapping[str, Any], kept: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """Extra output names, each asking moto for the Ref (attribute None) or a GetAtt of a kept
+    resource that the template reads."""
     probes: dict[str, tuple[str, str | None]] = {}
     for logical in kept:
         probes[f"FeedpubProbeRef{len(probes)}"] = (logical, None)
     for logical, attribute in sorted(get_atts(translated)):
         if logical in kept and _moto_supports_attribute(kept[logical]["Type"], attribute):
             probes[f"FeedpubProbeAtt{len(probes)}"] = (logical, attribute)
+    return probes
+
+
+def _outputs_for_moto(
+    cfn_template: Mapping[str, Any],
+    stripped: Mapping[str, Stripped],
+    probes: Mapping[str, tuple[str, str | None]],
+) -> dict[str, Any]:
+    """The template's outputs that moto can evaluate, plus the probes."""
     outputs = {
         key: value
         for key, value in cfn_template.get("Outputs", {}).items()
@@ -498,13 +580,37 @@ def create_stack(
     for key, (logical, probed) in probes.items():
         value = {"Ref": logical} if probed is None else {"Fn::GetAtt": [logical, probed]}
         outputs[key] = {"Value": value}
-    cfn_template["Outputs"] = outputs
+    return outputs
 
-    cfn: Any = session.client("cloudformation")
-    declared = translated.get("Parameters", {})
-    # moto splits a CommaDelimitedList into a list only when it is passed, not for its Default.
-    lists = {key for key, spec in declared.items() if spec.get("Type") == "CommaDelimitedList"}
-    passed = {**{key: str(declared[key].get("Default", "")) for key in lists}, **parameters}
+
+def _list_parameters(declared: Mapping[str, Any]) -> set[str]:
+    return {key for key, spec in declared.items() if spec.get("Type") == "CommaDelimitedList"}
+
+
+def _passed_parameters(declared: Mapping[str, Any], parameters: Mapping[str, str]) -> dict[str, str]:
+    """The parameters to pass moto: the overrides, and the defaults of the list parameters (moto
+    splits a CommaDelimitedList into a list only when it is passed, not for its Default)."""
+    defaults = {key: str(declared[key].get("Default", "")) for key in _list_parameters(declared)}
+    return {**defaults, **parameters}
+
+
+@dataclass(frozen=True)
+class _Deployment:
+    """What moto's CloudFormation made of the template."""
+
+    stack_id: str
+    physical_ids: dict[str, str]
+    outputs: dict[str, str]
+
+
+def _deploy(
+    cfn: Any,
+    name: str,
+    cfn_template: Mapping[str, Any],
+    passed: Mapping[str, str],
+    declared: Mapping[str, Any],
+) -> _Deployment:
+    """Create the stack with moto's CloudFormation; raises RuntimeError unless it completes."""
     cfn.create_stack(
         StackName=name,
         TemplateBody=json.dumps(cfn_template),
@@ -515,22 +621,30 @@ def create_stack(
     if description["StackStatus"] != "CREATE_COMPLETE":
         events = cfn.describe_stack_events(StackName=name)["StackEvents"]
         raise RuntimeError(f"moto could not create {name}: {description['StackStatus']}: {events[:5]}")
-    stack_id = description["StackId"]
     physical_ids = {
         r["LogicalResourceId"]: r["PhysicalResourceId"]
         for r in cfn.describe_stack_resources(StackName=name)["StackResources"]
         if r.get("PhysicalResourceId")
     }
-    moto_outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
+    return _Deployment(description["StackId"], physical_ids, outputs)
 
+
+def _resolver(
+    translated: Mapping[str, Any],
+    passed: Mapping[str, str],
+    pseudo: Mapping[str, str],
+    probes: Mapping[str, tuple[str, str | None]],
+    moto_outputs: Mapping[str, str],
+) -> Resolver:
+    """Ref values of the parameters, pseudo parameters and resources, and GetAtt values, as moto
+    answered the probes."""
+    declared: dict[str, Any] = translated.get("Parameters", {})
     refs: dict[str, Any] = {
         key: passed.get(key, str(spec.get("Default", ""))) for key, spec in declared.items()
     }
-    refs.update({key: refs[key].split(",") for key in lists})
-    refs.update({
-        "AWS::Region": region, "AWS::AccountId": account_id, "AWS::Partition": "aws",
-        "AWS::StackName": name, "AWS::StackId": stack_id, "AWS::URLSuffix": "amazonaws.com",
-    })  # fmt: skip
+    refs.update({key: refs[key].split(",") for key in _list_parameters(declared)})
+    refs.update(pseudo)
     attrs: dict[tuple[str, str], str] = {}
     for key, (logical, probed) in probes.items():
         value = moto_outputs.get(key, "")
@@ -540,49 +654,37 @@ def create_stack(
             refs[logical] = value
         else:
             attrs[(logical, probed)] = value
-    resolver = Resolver(refs, attrs, translated.get("Conditions", {}))
+    return Resolver(refs, attrs, translated.get("Conditions", {}))
 
-    # 3. What moto dropped, through the service APIs.
-    applier = _Applier(session, resolver, physical_ids)
+
+def _apply_what_moto_dropped(
+    applier: _Applier, resources: Mapping[str, Any], kept: Mapping[str, Any], stripped: dict[str, Stripped]
+) -> None:
+    """The properties moto ignored on what it created, then the stripped resources (each marked
+    applied when the helper could create it)."""
     for logical, resource in kept.items():
         applier.apply_dropped_properties(logical, resource)
     for logical in _dependency_order(stripped, resources):
         entry = stripped[logical]
         done = applier.create(logical, resources[logical])
         stripped[logical] = Stripped(entry.logical_id, entry.resource_type, entry.reason, done)
-    adjustments.extend(applier.adjustments)
+
+
+def _emulate_bucket_events(kept: Mapping[str, Any], refs: Mapping[str, Any]) -> list[str]:
+    """Make moto's S3 notify the stack's buckets as AWS does; says what is emulated."""
     buckets = sorted(logical for logical, r in kept.items() if r["Type"] == "AWS::S3::Bucket")
     emulated = emulate_s3_events(refs[logical] for logical in buckets)
-    adjustments.extend(f"{', '.join(buckets)}: S3 {sentence}" for sentence in emulated)
+    return [f"{', '.join(buckets)}: S3 {sentence}" for sentence in emulated]
 
-    stack_outputs: dict[str, str] = {}
+
+def _stack_outputs(translated: Mapping[str, Any], resolver: Resolver) -> dict[str, str]:
+    """The template's Outputs, resolved (those whose Condition is false left out)."""
+    outputs: dict[str, str] = {}
     for key, spec in translated.get("Outputs", {}).items():
         if "Condition" in spec and not resolver.condition(spec["Condition"]):
             continue
-        stack_outputs[key] = str(resolver.resolve(spec["Value"]))
-
-    distribution = next(
-        (k for k, r in resources.items() if r["Type"] == "AWS::CloudFront::Distribution"), None
-    )
-    return Stack(
-        name=name,
-        region=region,
-        account_id=account_id,
-        articles_bucket=refs["ArticlesBucket"],
-        site_bucket=refs["SiteBucket"],
-        table_name=refs["ArticlesTable"],
-        ingest_queue_url=refs["IngestQueue"],
-        dlq_url=refs["IngestDeadLetterQueue"],
-        distribution_domain=attrs.get((distribution, "DomainName"), "") if distribution else "",
-        template=translated,
-        parameters={k: v for k, v in refs.items() if k in declared},
-        physical_ids=physical_ids,
-        outputs=stack_outputs,
-        stripped=list(stripped.values()),
-        applied=applier.applied,
-        adjustments=adjustments,
-        resolver=resolver,
-    )
+        outputs[key] = str(resolver.resolve(spec["Value"]))
+    return outputs
 
 
 def _dependency_order(stripped: Mapping[str, Stripped], resources: Mapping[str, Any]) -> list[str]:

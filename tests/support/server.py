@@ -1,6 +1,6 @@
-"""moto in server mode behind a slow network, and the threads that drive it: editors putting and
-deleting articles, and "function instances" draining the ingest queue. Shared by the concurrency
-test and the burst-and-soak test.
+"""moto in server mode behind a slow network, the template's stack created on it, and the threads
+that drive it: editors putting and deleting articles, and "function instances" draining the ingest
+queue. Shared by the concurrency test and the burst-and-soak test.
 
 Every request to moto waits 5-40 ms in the "network" (split randomly between request and
 response), so instances interleave at every step of ingest and publish. moto's handlers are plain
@@ -8,6 +8,10 @@ Python and not atomic under concurrent threads (two conditional UpdateItems can 
 condition); AWS makes each request atomic (a conditional write, a put). The server therefore runs
 one request at a time *inside* the service, with the latency outside that lock: the same guarantee
 AWS gives, and all the interleavings between requests.
+
+The stack is created from template.yaml by create_stack against the server, as `feedpub serve`
+creates its own (with the latency off: setting up is not what these tests measure); its S3 sends
+the notifications AWS sends, the delete markers' included, to the queue the template names.
 
 Each instance is a thread with its own boto3 clients, Ingestor and Publisher, like a separate
 Lambda container; it does what the ingest handler does with a batch (ingest each key, publish the
@@ -17,7 +21,6 @@ of threads would share.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
@@ -25,7 +28,7 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -36,24 +39,18 @@ from botocore.config import Config
 from moto.moto_server import threaded_moto_server
 from moto.server import ThreadedMotoServer
 
-from feedpub.article import utc_now
 from feedpub.aws.articles_bucket import ArticlesBucket
 from feedpub.aws.index_table import ArticleIndex
 from feedpub.aws.ingest_queue import IngestQueue
 from feedpub.aws.site_bucket import SiteBucket
+from feedpub.clock import utc_now
 from feedpub.config import SiteConfig
 from feedpub.events import article_keys, is_publish_request
 from feedpub.ingest import Ingestor
+from feedpub.local.stack import REGION, Stack
 from feedpub.publish import Publisher
-from tests.aws.conftest import (
-    ARTICLES_BUCKET,
-    REGION,
-    SITE_BUCKET,
-    TABLE,
-    Pipeline,
-    aws_environment,
-    s3_event,
-)
+from tests.support.pipeline import Pipeline, aws_environment
+from tests.support.stack import PIPELINE_PARAMETERS, stack_on_endpoint
 
 LATENCY = (0.005, 0.040)
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -68,6 +65,8 @@ class LatencyApp:
 
     def __init__(self, app: Callable[..., Iterable[bytes]], seed: int) -> None:
         self.app = app
+        self.latency = LATENCY
+        """Seconds on the wire around each request, at least and at most."""
         self.random = random.Random(seed)
         self.random_lock = threading.Lock()
         self.service_lock = threading.Lock()
@@ -75,7 +74,7 @@ class LatencyApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with self.random_lock:
-            total = self.random.uniform(*LATENCY)
+            total = self.random.uniform(*self.latency)
             there = self.random.uniform(0, total)
             self.requests += 1
         time.sleep(there)
@@ -94,11 +93,25 @@ class LatencyApp:
 class Server:
     endpoint: str
     app: LatencyApp
+    stack: Stack
+    """The template's stack, created on this server."""
+
+    def config(self) -> SiteConfig:
+        """The site settings the template gives the functions."""
+        return SiteConfig.from_env(self.stack.function_environment("IngestFunction"))
+
+    def pipeline(self) -> Pipeline:
+        """The stack with clients of this server's (the test's own, not an instance's)."""
+        admin = aws_clients(self.endpoint)
+        return Pipeline(self.stack, admin["s3"], admin["sqs"], admin["dynamodb"], self.config())
 
 
 @contextmanager
-def running_moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
-    """A fresh ThreadedMotoServer on 127.0.0.1 behind LatencyApp (the body of the tests' fixture)."""
+def running_moto_server(
+    monkeypatch: pytest.MonkeyPatch, parameters: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """A fresh ThreadedMotoServer on 127.0.0.1 behind LatencyApp, holding the template's stack
+    (`PIPELINE_PARAMETERS`, then `parameters`): the body of the tests' fixture."""
     for name, value in aws_environment().items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
@@ -123,8 +136,12 @@ def running_moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
     urllib.request.urlopen(reset, timeout=10).close()  # moto's state is per process: start clean
     print(f"\nmoto server on {endpoint}, latency seed {seed}")
+    app = apps[0]
     try:
-        yield Server(endpoint, apps[0])
+        app.latency = (0.0, 0.0)
+        stack = stack_on_endpoint(endpoint, parameters={**PIPELINE_PARAMETERS, **(parameters or {})})
+        app.latency, app.requests = LATENCY, 0
+        yield Server(endpoint, app, stack)
     finally:
         urllib.request.urlopen(reset, timeout=10).close()
         server.stop()
@@ -190,10 +207,10 @@ class Change(Protocol):
         """The object's new bytes; None deletes the object."""
 
 
-def editor(run: Run, endpoint: str, queue_url: str, schedule: Sequence[tuple[float, Change]]) -> None:
+def editor(run: Run, server: Server, schedule: Sequence[tuple[float, Change]]) -> None:
     """Make each change at its time (seconds after the start of the run), with clients of its own."""
-    clients = aws_clients(endpoint)
-    s3, sqs = clients["s3"], clients["sqs"]
+    s3 = aws_clients(server.endpoint)["s3"]
+    bucket = server.stack.articles_bucket
     began = time.monotonic()
     try:
         for at, change in schedule:
@@ -201,16 +218,10 @@ def editor(run: Run, endpoint: str, queue_url: str, schedule: Sequence[tuple[flo
             if run.over():
                 return
             if change.body is not None:
-                s3.put_object(Bucket=ARTICLES_BUCKET, Key=change.key, Body=change.body.encode())
+                s3.put_object(Bucket=bucket, Key=change.key, Body=change.body.encode())
                 run.note("uploads")
                 continue
-            response = s3.delete_object(Bucket=ARTICLES_BUCKET, Key=change.key)
-            # moto sends no S3 event for the delete marker a versioned bucket creates, so the editor
-            # sends the ObjectRemoved:DeleteMarkerCreated message S3 would have queued.
-            event = s3_event(
-                "ObjectRemoved:DeleteMarkerCreated", change.key, version_id=response.get("VersionId", "")
-            )
-            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event))
+            s3.delete_object(Bucket=bucket, Key=change.key)  # S3 notifies the delete marker
             run.note("deletes")
     except Exception as exc:
         run.failed(f"editor: {exc!r}")
@@ -226,20 +237,20 @@ def instance(
     run: Run,
     number: int,
     clients: dict[str, Any],
-    queue_url: str,
+    stack: Stack,
     batch: int,
     config: SiteConfig,
     index: ArticleIndex | None = None,
 ) -> None:
-    """One function container: receive a batch, ingest each key, publish once, delete the batch.
+    """One function container: receive a batch from the stack's ingest queue, ingest each key,
+    publish once, delete the batch.
 
     Runs until the editors are done and the queue is empty. `index` replaces the container's
     index adapter (to observe the publish lock).
     """
     try:
-        serve(
-            run, number, clients, queue_url, batch, config, index or ArticleIndex(TABLE, clients["dynamodb"])
-        )
+        index = index or ArticleIndex(stack.table_name, clients["dynamodb"])
+        serve(run, number, clients, stack, batch, config, index)
     except Exception as exc:  # the container died: its messages come back after the visibility timeout
         run.failed(f"instance {number}: crashed: {exc!r}")
 
@@ -248,14 +259,14 @@ def serve(
     run: Run,
     number: int,
     clients: dict[str, Any],
-    queue_url: str,
+    stack: Stack,
     batch: int,
     config: SiteConfig,
     index: ArticleIndex,
 ) -> None:
-    ingestor = Ingestor(ArticlesBucket(ARTICLES_BUCKET, clients["s3"]), index, config)
-    publisher = Publisher(index, SiteBucket(SITE_BUCKET, config.cache_control, clients["s3"]), config)
-    sqs = clients["sqs"]
+    ingestor = Ingestor(ArticlesBucket(stack.articles_bucket, clients["s3"]), index, config)
+    publisher = Publisher(index, SiteBucket(stack.site_bucket, config.cache_control, clients["s3"]), config)
+    sqs, queue_url = clients["sqs"], stack.ingest_queue_url
     while True:
         if run.over():
             if not run.errors:

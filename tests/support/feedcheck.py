@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import feedparser
@@ -16,9 +15,10 @@ from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.feeds import section_feed, site_feed
 from feedpub.render import RenderedFile, render_feed_set
-from tests.atom_check import atom_violations
+from tests.support.atom_check import atom_violations
+from tests.support.paths import SCHEMAS
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "jsonfeed-1.1.json"
+SCHEMA_PATH = SCHEMAS / "jsonfeed-1.1.json"
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
     "content": "http://purl.org/rss/1.0/modules/content/",
