@@ -17,36 +17,35 @@ from typing import Any
 
 from benchmarks.report import Benchmark, cli
 
-BATCH_SIZE = 10
-
 
 def run_burst(uploads: int) -> dict[str, Any]:
     import pytest
-    from tests.aws.conftest import SITE_BUCKET, assert_converged, moto_pipeline
+    from tests.support.convergence import assert_converged
+    from tests.support.pipeline import moto_pipeline
 
     from benchmarks.moto_scale import partition_scoped_moto
     from benchmarks.upload_cost import CallCounter, new_story
     from feedpub.aws import clients
 
     with pytest.MonkeyPatch.context() as monkeypatch, partition_scoped_moto() as cancelled:
-        monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
         monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "1")
-        with moto_pipeline(monkeypatch) as pipeline:
+        with moto_pipeline(monkeypatch, {"LogLevel": "WARNING"}) as pipeline:
             for u in range(uploads):
                 pipeline.upload(*new_story(u))
             counter = CallCounter(clients.client("s3"), clients.client("dynamodb"))
             writes: Counter[str] = Counter()
 
             def count_write(params: dict[str, Any], **_: Any) -> None:
-                if params.get("Bucket") == SITE_BUCKET:
+                if params.get("Bucket") == pipeline.site_bucket:
                     writes[params["Key"]] += 1
 
             clients.client("s3").meta.events.register("provide-client-params.s3.PutObject", count_write)
             invocations = 0
             began = time.perf_counter()
+            batch = pipeline.batch_size  # the template's BatchSize
             while records := pipeline.receive():
-                for start in range(0, len(records), BATCH_SIZE):
-                    response = pipeline.invoke(records[start : start + BATCH_SIZE])
+                for start in range(0, len(records), batch):
+                    response = pipeline.invoke(records[start : start + batch])
                     assert response == {"batchItemFailures": []}, response
                     invocations += 1
             elapsed = time.perf_counter() - began

@@ -115,25 +115,15 @@ class Scenario:
     """The moto account the handlers run against, and fresh events for each of them."""
 
     def __init__(self, moto: MotoServer) -> None:
-        from tests.aws.conftest import (
-            ARTICLES_BUCKET,
-            SITE_BUCKET,
-            TABLE,
-            create_logs_resources,
-            create_resources,
-        )
+        from tests.support.stack import stack_on_endpoint
 
         self.s3, self.sqs, self.db = moto.client("s3"), moto.client("sqs"), moto.client("dynamodb")
-        self.ingest_queue = create_resources(self.s3, self.sqs, self.db)
-        self.logs_queue = create_logs_resources(self.s3, self.sqs)
-        self.ping_queue = self.sqs.create_queue(QueueName="ping")["QueueUrl"]
-        self.resources = {
-            "ArticlesBucket": ARTICLES_BUCKET,
-            "SiteBucket": SITE_BUCKET,
-            "ArticlesTable": TABLE,
-            "IngestQueue": self.ingest_queue,
-            "PingQueue": self.ping_queue,
-        }
+        self.stack = stack_on_endpoint(moto.endpoint)  # template.yaml, as `feedpub serve` creates it
+        self.ingest_queue = self.stack.ingest_queue_url
+        self.logs_queue = self.stack.physical_ids["LogsQueue"]
+        self.ping_queue = self.stack.physical_ids["PingQueue"]
+        self.resources = dict(self.stack.physical_ids)
+        """Each resource's physical name, by logical id (what a Ref in the environment resolves to)."""
         self.paths: list[str] = []
         self.uploads = 0
         self.hub_url = ""
@@ -142,8 +132,6 @@ class Scenario:
     def seed(self, variables: dict[str, str], per_section: int) -> None:
         """Example articles (`per_section` of each section) ingested and published, and an hour
         of views counted."""
-        from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET, TABLE
-
         from feedpub.article import parse_article
         from feedpub.aws.articles_bucket import ArticlesBucket
         from feedpub.aws.index_table import ArticleIndex
@@ -156,8 +144,9 @@ class Scenario:
         from feedpub.publish import Publisher
 
         config = SiteConfig.from_env(variables)
-        index = ArticleIndex(TABLE, self.db)
-        ingestor = Ingestor(ArticlesBucket(ARTICLES_BUCKET, self.s3), index, config)
+        stack = self.stack
+        index = ArticleIndex(stack.table_name, self.db)
+        ingestor = Ingestor(ArticlesBucket(stack.articles_bucket, self.s3), index, config)
         now = datetime.now(UTC)
         taken: dict[str, int] = {}
         for key, path in find_article_files(EXAMPLES.parent):
@@ -166,33 +155,33 @@ class Scenario:
             if taken[section] > per_section:
                 continue
             data = path.read_bytes()
-            self.s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=data)
+            self.s3.put_object(Bucket=stack.articles_bucket, Key=key, Body=data)
             ingestor.ingest(key, now)
             try:
                 self.paths.append(urlsplit(parse_article(key, data, config).url).path)
             except Exception:
                 continue
-        publisher = Publisher(index, SiteBucket(SITE_BUCKET, config.cache_control, self.s3), config)
+        publisher = Publisher(index, SiteBucket(stack.site_bucket, config.cache_control, self.s3), config)
         publisher.publish(now, force=publisher.known_feeds())
-        count_log("cf-logs/seed.gz", self.log(), ViewCounts(TABLE, self.db))
-        self.receive(self.ingest_queue, "ingest")
-        self.receive(self.logs_queue, "views")
+        count_log("pages/seed.gz", self.log(), ViewCounts(stack.table_name, self.db))
+        self.receive(self.ingest_queue)
+        self.receive(self.logs_queue)
 
     def log(self) -> bytes:
-        from tests.logs import Hit, make_log
+        from tests.support.logs import Hit, make_log
 
         now = datetime.now(UTC)
         hits = [Hit(now - timedelta(minutes=n), self.paths[n % len(self.paths)]) for n in range(60)]
         return make_log(hits)
 
-    def receive(self, queue_url: str, name: str) -> list[dict[str, Any]]:
-        from tests.aws.conftest import receive_records
+    def receive(self, queue_url: str) -> list[dict[str, Any]]:
+        from tests.support.pipeline import receive_records
 
-        return receive_records(self.sqs, queue_url, name)
+        return receive_records(self.sqs, queue_url)
 
     def events(self, function: TemplateFunction, count: int) -> list[dict[str, Any]]:
         """`count` events of the kind the function gets, each for new work (one SQS record each)."""
-        from tests.aws.conftest import ARTICLES_BUCKET, LOGS_BUCKET, article
+        from tests.support.events import article
 
         from feedpub.local.runner import scheduled_event
 
@@ -203,8 +192,8 @@ class Scenario:
                 section = ("world", "national", "business", "sport")[self.uploads % 4]
                 body = article(f"Cold start story {self.uploads}", published="2026-01-02T08:00:00+00:00")
                 key = f"articles/{section}/cold-start-{self.uploads}.md"
-                self.s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=body.encode())
-            records = self.receive(self.ingest_queue, "ingest")
+                self.s3.put_object(Bucket=self.stack.articles_bucket, Key=key, Body=body.encode())
+            records = self.receive(self.ingest_queue)
         elif module == "ping":
             from feedpub.websub import Announcement
 
@@ -214,12 +203,12 @@ class Scenario:
                 topic = f"https://www.example.com/feeds/cold-start-{self.uploads}/rss.xml"
                 announcement = Announcement(self.hub_url, (topic,), number)
                 self.sqs.send_message(QueueUrl=self.ping_queue, MessageBody=announcement.to_message())
-            records = self.receive(self.ping_queue, "ping")
+            records = self.receive(self.ping_queue)
         elif module == "views":
-            for _ in range(count):
-                key = f"cf-logs/E2BENCHMARK.{datetime.now(UTC):%Y-%m-%d-%H}.{uuid.uuid4().hex[:8]}.gz"
-                self.s3.put_object(Bucket=LOGS_BUCKET, Key=key, Body=self.log())
-            records = self.receive(self.logs_queue, "views")
+            for _ in range(count):  # where the distribution writes its logs (pages/, the template's)
+                key = f"pages/E2BENCHMARK.{datetime.now(UTC):%Y-%m-%d-%H}.{uuid.uuid4().hex[:8]}.gz"
+                self.s3.put_object(Bucket=self.stack.physical_ids["LogsBucket"], Key=key, Body=self.log())
+            records = self.receive(self.logs_queue)
         else:
             return [scheduled_event(REGION, ACCOUNT) for _ in range(count)]
         if len(records) != count:
@@ -240,7 +229,7 @@ def check(function: TemplateFunction, result: ChildResult) -> None:
 def measure(rounds: int, per_section: int) -> tuple[dict[str, Samples], dict[str, TemplateFunction]]:
     functions = template_functions()
     samples = {FLOOR: Samples(), **{logical: Samples() for logical in functions}}
-    from tests.fake_hub import running_hub
+    from tests.support.fake_hub import running_hub
 
     from benchmarks.moto_scale import partition_scoped_moto
 

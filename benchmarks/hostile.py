@@ -64,7 +64,7 @@ class Result:
 
 
 def fixture_inputs() -> list[Input]:
-    """Every fixture file, under the key its folder gives it (as tests/test_fixtures.py does)."""
+    """Every fixture file, under the key its folder gives it (as tests/unit/test_fixtures.py does)."""
     inputs = []
     for kind in ("good", "bad"):
         for path in sorted((CORPUS / kind).rglob("*")):

@@ -75,15 +75,13 @@ def wire_form(item: dict[str, Any]) -> dict[str, Any]:
             for name, value in item.items()}  # fmt: skip
 
 
-def seed(start: int, stop: int, config: Any) -> None:
+def seed(start: int, stop: int, config: Any, table: str) -> None:
     """Index seeded articles number `start` to `stop - 1`."""
-    from tests.aws.conftest import TABLE
-
     from benchmarks.upload_cost import BatchSeeder, seeded_articles
     from feedpub.aws.index_table import ArticleIndex
 
-    seeder = BatchSeeder(BackendWriter(TABLE), TABLE)
-    index = ArticleIndex(TABLE, seeder)
+    seeder = BatchSeeder(BackendWriter(table), table)
+    index = ArticleIndex(table, seeder)
     for n, (key, article) in enumerate(seeded_articles(stop, config)):
         if n >= start:
             index.commit(key, None, article, f"seed/{article.id}")
@@ -93,45 +91,48 @@ def seed(start: int, stop: int, config: Any) -> None:
 def measure(sizes: tuple[int, ...], runs: int, batch: int) -> dict[int, tuple[list[ChildResult], float]]:
     """For each size (ascending; one moto account, the index topped up between sizes): `runs`
     fresh ingest processes, each on one batch of `batch` new articles; and the seeding seconds."""
-    from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET, TABLE, create_resources, receive_records
+    from tests.support.pipeline import receive_records
+    from tests.support.stack import stack_on_endpoint
 
     from benchmarks.moto_scale import partition_scoped_moto
     from benchmarks.upload_cost import SECTIONS
-    from feedpub.aws.index_table import SITE_FEED, ArticleIndex, section_feed_name
+    from feedpub.aws.index_table import ArticleIndex
     from feedpub.aws.site_bucket import SiteBucket
     from feedpub.config import SiteConfig
+    from feedpub.feeds import section_feed_name
+    from feedpub.names import SITE_FEED
     from feedpub.publish import Publisher
 
     function = template_functions()[FUNCTION]
     measured: dict[int, tuple[list[ChildResult], float]] = {}
     with partition_scoped_moto() as cancelled, moto_server() as moto, xray_sink() as xray:
         s3, sqs, db = moto.client("s3"), moto.client("sqs"), moto.client("dynamodb")
-        queue = create_resources(s3, sqs, db)
-        ping_queue = sqs.create_queue(QueueName="ping")["QueueUrl"]
-        resources = {"ArticlesBucket": ARTICLES_BUCKET, "SiteBucket": SITE_BUCKET, "ArticlesTable": TABLE,
-                     "IngestQueue": queue, "PingQueue": ping_queue}  # fmt: skip
-        env = lambda_environment(function, resources, moto.endpoint, xray.port)
+        stack = stack_on_endpoint(moto.endpoint)  # template.yaml, as `feedpub serve` creates it
+        queue = stack.ingest_queue_url
+        env = lambda_environment(function, stack.physical_ids, moto.endpoint, xray.port)
         config = SiteConfig.from_env(env)
         seeded = 0
         for size in sorted(sizes):
             started = time.perf_counter()
-            seed(seeded, size, config)
+            seed(seeded, size, config, stack.table_name)
             seeding, seeded = time.perf_counter() - started, size
             if not measured:
                 feeds = [SITE_FEED, *(section_feed_name(s) for s in SECTIONS)]
                 publisher = Publisher(
-                    ArticleIndex(TABLE, db), SiteBucket(SITE_BUCKET, config.cache_control, s3), config
+                    ArticleIndex(stack.table_name, db),
+                    SiteBucket(stack.site_bucket, config.cache_control, s3),
+                    config,
                 )
                 publisher.publish(datetime.now(UTC), changed=feeds, force=feeds)
-                receive_records(sqs, queue, "ingest")  # the s3:TestEvent, if any: start clean
+                receive_records(sqs, queue)  # start clean
             results = []
             for run in range(runs):
-                keys = upload_batch(s3, f"{size}-{run}", batch)
-                records = receive_records(sqs, queue, "ingest")
+                keys = upload_batch(s3, stack.articles_bucket, f"{size}-{run}", batch)
+                records = receive_records(sqs, queue)
                 if len(records) != batch:
                     raise RuntimeError(f"expected {batch} queued notifications, got {len(records)}")
                 result = run_child(function.handler, env, [{"Records": records}])
-                check(result, s3, keys)
+                check(result, s3, stack.site_bucket, keys)
                 results.append(result)
             measured[size] = (results, seeding)
         if cancelled.count:
@@ -139,10 +140,8 @@ def measure(sizes: tuple[int, ...], runs: int, batch: int) -> dict[int, tuple[li
     return measured
 
 
-def upload_batch(s3: Any, run: str, batch: int) -> list[str]:
+def upload_batch(s3: Any, bucket: str, run: str, batch: int) -> list[str]:
     """`batch` new stories, newer than every seeded one, round-robin over the sections."""
-    from tests.aws.conftest import ARTICLES_BUCKET
-
     from benchmarks.upload_cost import SECTIONS, story
 
     sections = list(SECTIONS)
@@ -152,19 +151,17 @@ def upload_batch(s3: Any, run: str, batch: int) -> list[str]:
         section = sections[n % len(sections)]
         key = f"articles/{section}/memory-{run}-{n}.md"
         body = story(n, section, published=now - timedelta(milliseconds=batch - n))
-        s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=body.encode())
+        s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
         keys.append(key)
     return keys
 
 
-def check(result: ChildResult, s3: Any, keys: list[str]) -> None:
+def check(result: ChildResult, s3: Any, site_bucket: str, keys: list[str]) -> None:
     """Every record succeeded and the batch's stories lead the site feed."""
-    from tests.aws.conftest import SITE_BUCKET
-
     [response] = result.responses
     if response["batchItemFailures"]:
         raise RuntimeError(f"ingest failed records: {response['batchItemFailures']}")
-    feed = json.loads(s3.get_object(Bucket=SITE_BUCKET, Key="feeds/feed.json")["Body"].read())
+    feed = json.loads(s3.get_object(Bucket=site_bucket, Key="feeds/feed.json")["Body"].read())
     ids = {item["id"].rsplit("/", 1)[-1] for item in feed["items"][: len(keys)]}
     expected = {key.rsplit("/", 1)[-1].removesuffix(".md") for key in keys}
     if ids != expected:

@@ -219,7 +219,7 @@ class Subscriber:
 
 
 def article(title: str, published: datetime) -> bytes:
-    """A Markdown story (the shape of tests/aws/conftest.py `article()`)."""
+    """A Markdown story (the shape of tests.support.events `article()`)."""
     front = [f"title: {json.dumps(title)}", f"published: {json.dumps(published.isoformat())}"]
     body = f"PORT ELLIS — {title} happened on Monday, officials said."
     return "\n".join(["---", *front, "---", body, ""]).encode()

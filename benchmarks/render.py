@@ -294,7 +294,7 @@ FIX_NOTE = (
     "extensions and every RSS entry the Atom-only links one, and each entry made the RSS-only "
     "(enclosure, dc:creator, media) and Atom-only (typed links) calls for both formats. It now "
     "registers and calls only what the format writes; the bytes are unchanged (checked in every "
-    "run; tests/test_determinism.py and tests/test_render.py pass unchanged). Before → after, x "
+    "run; tests/unit/test_determinism.py and tests/unit/test_render.py pass unchanged). Before → after, x "
     "bare feedgen, this run (the code before the fix is kept in this module): "
     "Atom {atom_before:.2f} → {atom_after:.2f}; the three feeds {all_before:.2f} → {all_after:.2f}."
 )

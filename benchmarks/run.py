@@ -112,8 +112,8 @@ def write_report(results: list[Benchmark], folder: Path, smoke: bool, seconds: f
         "",
         "Written by `python3 tasks.py bench` (`benchmarks/run.py`); do not edit by hand. Every number is a "
         "median of several runs, and every comparison a ratio of two numbers measured in the same run. "
-        "CI runs the same code at tiny sizes (`tests/test_benchmarks_smoke.py`) so it never rots; no test "
-        "asserts a time.",
+        "CI runs the same code at tiny sizes (`tests/benchmarks/test_benchmarks_smoke.py`) so it never "
+        "rots; no test asserts a time.",
         "",
         *machine(),
         f"- Run: {f'{seconds / 60:.1f} min' if seconds is not None else 'resumed, from kept results'}"

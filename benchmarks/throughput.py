@@ -225,8 +225,6 @@ def upload_articles(s3: Any, src: Path, bucket: str, count: int) -> int:
     from feedpub.build import find_article_files
 
     files = sorted(find_article_files(src), key=lambda f: f[1].name)[:count]
-    s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda f: s3.put_object(Bucket=bucket, Key=f[0], Body=f[1].read_bytes()), files))
     return len(files)
@@ -280,23 +278,26 @@ def _build_rows(src: Path, work: Path, count: int, repeat: int) -> tuple[dict[st
 
 
 def _backfill_runs(src: Path, count: int, repeat: int) -> tuple[list[ChildRun], float]:
-    from tests.aws.conftest import create_table
+    """Each run rebuilds a new stack's (template.yaml's) empty index and site from the articles
+    uploaded once to the first stack's articles bucket."""
+    from tests.support.stack import stack_on_endpoint
 
     with moto_process() as endpoint:
         clients = _clients(endpoint)
+        stacks = [stack_on_endpoint(endpoint, "bench-0")]
         started = time.perf_counter()
-        uploaded = upload_articles(clients["s3"], src, "bench-articles", count)
+        uploaded = upload_articles(clients["s3"], src, stacks[0].articles_bucket, count)
         upload_seconds = time.perf_counter() - started
         assert uploaded == count
         runs = []
         for n in range(repeat):
-            table, site = f"bench-index-{n}", f"bench-site-{n}"
-            create_table(clients["dynamodb"], table)
-            clients["s3"].create_bucket(Bucket=site)
+            if n == len(stacks):
+                stacks.append(stack_on_endpoint(endpoint, f"bench-{n}"))
+            table, site = stacks[n].table_name, stacks[n].site_bucket
             args = [
                 "backfill",
                 "--articles-bucket",
-                "bench-articles",
+                stacks[0].articles_bucket,
                 "--site-bucket",
                 site,
                 "--table",
@@ -310,7 +311,6 @@ def _backfill_runs(src: Path, count: int, repeat: int) -> tuple[list[ChildRun], 
             feed = clients["s3"].get_object(Bucket=site, Key="feeds/feed.json")["Body"].read()
             if not json.loads(feed)["items"]:
                 raise RuntimeError("backfill published an empty feed")
-            clients["dynamodb"].delete_table(TableName=table)
     return runs, upload_seconds
 
 

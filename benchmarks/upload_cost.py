@@ -101,26 +101,27 @@ def world(indexed: int, objects: bool) -> Iterator[Any]:
     their feeds published, and (with `objects`) an object per article in the articles bucket."""
     import pytest
     from moto.backends import get_backend
-    from tests.aws.conftest import ARTICLES_BUCKET, TABLE, moto_pipeline
+    from tests.support.pipeline import moto_pipeline
 
     from benchmarks.moto_scale import partition_scoped_moto
-    from feedpub.aws.index_table import SITE_FEED, ArticleIndex, section_feed_name
+    from feedpub.aws.index_table import ArticleIndex
+    from feedpub.feeds import section_feed_name
+    from feedpub.names import SITE_FEED
     from feedpub.runtime import runtime
 
     with pytest.MonkeyPatch.context() as monkeypatch, partition_scoped_moto() as cancelled:
-        monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
         monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "1")
-        with moto_pipeline(monkeypatch) as pipeline:
-            seeder = BatchSeeder(pipeline.dynamodb, TABLE)
-            seeding = ArticleIndex(TABLE, seeder)
+        with moto_pipeline(monkeypatch, {"LogLevel": "WARNING"}) as pipeline:
+            seeder = BatchSeeder(pipeline.dynamodb, pipeline.table)
+            seeding = ArticleIndex(pipeline.table, seeder)
             s3_backend = get_backend("s3")["123456789012"]["global"]
-            bucket = s3_backend.get_bucket(ARTICLES_BUCKET)
+            bucket = s3_backend.get_bucket(pipeline.articles_bucket)
             notifications, bucket.notification_configuration = bucket.notification_configuration, None
             for key, article in seeded_articles(indexed, pipeline.config):
                 seeding.commit(key, None, article, f"seed/{article.id}")
                 if objects:
                     n = int(article.id.removeprefix("seed-"))
-                    s3_backend.put_object(ARTICLES_BUCKET, key, story(n, article.section).encode())
+                    s3_backend.put_object(pipeline.articles_bucket, key, story(n, article.section).encode())
             seeder.flush()
             bucket.notification_configuration = notifications  # seeded objects are not uploads
             feeds = [SITE_FEED, *(section_feed_name(s) for s in SECTIONS)]
@@ -183,19 +184,18 @@ def measure_feedpub(pipeline: Any, first: int, uploads: int, per_invocation: int
     }
 
 
-def naive_publish(s3: Any, config: Any, key: str) -> None:
+def naive_publish(s3: Any, buckets: tuple[str, str], config: Any, key: str) -> None:
     """The baseline: list every article, read and parse each, render the two feed sets touched."""
-    from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET
-
     from feedpub.article import parse_article
     from feedpub.errors import ArticleError
     from feedpub.feeds import section_feed, site_feed
     from feedpub.render import render_feed_set
 
+    articles_bucket, site_bucket = buckets
     articles = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=ARTICLES_BUCKET, Prefix="articles/"):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=articles_bucket, Prefix="articles/"):
         for item in page.get("Contents", []):
-            data = s3.get_object(Bucket=ARTICLES_BUCKET, Key=item["Key"])["Body"].read()
+            data = s3.get_object(Bucket=articles_bucket, Key=item["Key"])["Body"].read()
             try:
                 articles.append(parse_article(item["Key"], data, config))
             except ArticleError:
@@ -210,21 +210,19 @@ def naive_publish(s3: Any, config: Any, key: str) -> None:
     ]
     for spec, items in sets:
         for file in render_feed_set(spec, items, config):
-            s3.put_object(Bucket=SITE_BUCKET, Key=file.key, Body=file.body, ContentType=file.content_type)
+            s3.put_object(Bucket=site_bucket, Key=file.key, Body=file.body, ContentType=file.content_type)
 
 
 def measure_naive(pipeline: Any, first: int, uploads: int) -> dict[str, Any]:
     """Calls and median time per upload of the naive publisher over every stored article."""
-    from tests.aws.conftest import ARTICLES_BUCKET
-
     counter = CallCounter(pipeline.s3)
     times = []
     for u in range(first, first + uploads):
         key, body = new_story(u)
-        pipeline.s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=body)
+        pipeline.s3.put_object(Bucket=pipeline.articles_bucket, Key=key, Body=body)
         counter.calls["s3.PutObject"] -= 1  # the editor's upload, not the publisher's
         began = time.perf_counter()
-        naive_publish(pipeline.s3, pipeline.config, key)
+        naive_publish(pipeline.s3, (pipeline.articles_bucket, pipeline.site_bucket), pipeline.config, key)
         times.append(time.perf_counter() - began)
     counter.stop()
     assert f"new-{first + uploads - 1}" in pipeline.feed_ids()

@@ -7,25 +7,22 @@ import os
 
 from click.testing import CliRunner
 
-from feedpub.article import utc_now
 from feedpub.audit import audit
 from feedpub.aws.articles_bucket import ArticlesBucket
-from feedpub.aws.site_bucket import SiteBucket
 from feedpub.cli import main
-from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET, TABLE, Pipeline, article, s3_event
+from feedpub.clock import utc_now
+from tests.support.events import article, s3_event
+from tests.support.pipeline import Pipeline
 
 
 def run_audit(pipeline: Pipeline) -> list[str]:
-    bucket = ArticlesBucket(ARTICLES_BUCKET, pipeline.s3)
-    site = SiteBucket(SITE_BUCKET, pipeline.config.cache_control, pipeline.s3)
-    return [str(d) for d in audit(bucket, pipeline.index, site, pipeline.config, utc_now())]
+    bucket = ArticlesBucket(pipeline.articles_bucket, pipeline.s3)
+    return [str(d) for d in audit(bucket, pipeline.index, pipeline.site(), pipeline.config, utc_now())]
 
 
-def cli_audit() -> tuple[int, str]:
-    result = CliRunner().invoke(
-        main, ["audit", "--articles-bucket", ARTICLES_BUCKET, "--site-bucket", SITE_BUCKET, "--table", TABLE],
-        env=dict(os.environ),
-    )  # fmt: skip
+def cli_audit(pipeline: Pipeline) -> tuple[int, str]:
+    names = ["--articles-bucket", pipeline.articles_bucket, "--site-bucket", pipeline.site_bucket]
+    result = CliRunner().invoke(main, ["audit", *names, "--table", pipeline.table], env=dict(os.environ))
     return result.exit_code, result.output
 
 
@@ -36,7 +33,7 @@ def test_a_converged_pipeline_audits_clean(pipeline: Pipeline) -> None:
     pipeline.upload("articles/world/draft.md", article("Draft", draft=True))
     pipeline.deliver()
     assert run_audit(pipeline) == []
-    assert cli_audit() == (0, "0 discrepancies\n")
+    assert cli_audit(pipeline) == (0, "0 discrepancies\n")
 
 
 def test_a_good_article_replaced_by_a_bad_one_stays_listed_and_audits_clean(pipeline: Pipeline) -> None:
@@ -58,7 +55,7 @@ def test_every_kind_of_discrepancy_is_reported(pipeline: Pipeline) -> None:
     # Changes whose events were lost: a new article, an edit, a deletion, a fix, a new bad one.
     pipeline.upload("articles/sport/new.md", article("New", published="2026-11-22T08:00:00+07:00"))
     pipeline.upload("articles/world/a.md", article("A, edited", updated="2026-11-23T08:00:00+07:00"))
-    pipeline.s3.delete_object(Bucket=ARTICLES_BUCKET, Key="articles/world/gone.md")
+    pipeline.s3.delete_object(Bucket=pipeline.articles_bucket, Key="articles/world/gone.md")
     pipeline.upload("articles/world/bad.md", article("Bad, fixed"))
     pipeline.upload("articles/world/worse.md", "---\ntitle: Worse\n---\nno date\n")
     pipeline.receive()  # dropped on the floor
@@ -79,13 +76,13 @@ def test_every_kind_of_discrepancy_is_reported(pipeline: Pipeline) -> None:
         "stale report: articles/world/bad.md: the article is fine but its report remains",
     }
     assert expected_kinds <= set(found), sorted(set(found))
-    code, output = cli_audit()
+    code, output = cli_audit(pipeline)
     assert code == 1 and f"{len(found)} discrepancies" in output
 
     # Redelivering the lost events (as a redrive or a backfill would) makes the audit clean again.
     lost = [("ObjectCreated:Put", key) for key in ("sport/new", "world/a", "world/bad", "world/worse")]
     for name, key in [*lost, ("ObjectRemoved:Delete", "world/gone")]:
-        event = s3_event(name, f"articles/{key}.md")
+        event = s3_event(name, f"articles/{key}.md", pipeline.articles_bucket)
         pipeline.sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=json.dumps(event))
     pipeline.deliver()
     assert run_audit(pipeline) == []

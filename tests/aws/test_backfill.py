@@ -7,7 +7,8 @@ import os
 from click.testing import CliRunner
 
 from feedpub.cli import main
-from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET, TABLE, Pipeline, article
+from tests.support.events import article
+from tests.support.pipeline import Pipeline
 
 
 def test_backfill_recovers_the_index_and_feeds(pipeline: Pipeline) -> None:
@@ -23,8 +24,9 @@ def test_backfill_recovers_the_index_and_feeds(pipeline: Pipeline) -> None:
     pipeline.receive()
     result = CliRunner().invoke(
         main,
-        ["backfill", "--articles-bucket", ARTICLES_BUCKET, "--site-bucket", SITE_BUCKET, "--table", TABLE,
-         "--workers", "1"],  # in-process moto is not thread-safe; threads are tested in server mode
+        # --workers 1: in-process moto is not thread-safe; threads are tested in server mode
+        ["backfill", "--articles-bucket", pipeline.articles_bucket, "--site-bucket", pipeline.site_bucket,
+         "--table", pipeline.table, "--workers", "1"],
         env=dict(os.environ),
         catch_exceptions=False,
     )  # fmt: skip
@@ -40,11 +42,11 @@ def test_backfill_recovers_the_index_and_feeds(pipeline: Pipeline) -> None:
         [
             "backfill",
             "--articles-bucket",
-            ARTICLES_BUCKET,
+            pipeline.articles_bucket,
             "--site-bucket",
-            SITE_BUCKET,
+            pipeline.site_bucket,
             "--table",
-            TABLE,
+            pipeline.table,
             "--workers",
             "1",
         ],

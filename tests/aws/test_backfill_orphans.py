@@ -7,21 +7,20 @@ import os
 
 from click.testing import CliRunner
 
-from feedpub.article import utc_now
 from feedpub.audit import audit
 from feedpub.aws.articles_bucket import ArticlesBucket
-from feedpub.aws.site_bucket import SiteBucket
 from feedpub.cli import main
-from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET, TABLE, Pipeline, article
+from feedpub.clock import utc_now
+from tests.support.events import article
+from tests.support.pipeline import Pipeline
 
 FERRY = "articles/world/ferry.md"
 BROKEN = "articles/world/broken.md"
 
 
 def run_audit(pipeline: Pipeline) -> list[str]:
-    bucket = ArticlesBucket(ARTICLES_BUCKET, pipeline.s3)
-    site = SiteBucket(SITE_BUCKET, pipeline.config.cache_control, pipeline.s3)
-    return [str(d) for d in audit(bucket, pipeline.index, site, pipeline.config, utc_now())]
+    bucket = ArticlesBucket(pipeline.articles_bucket, pipeline.s3)
+    return [str(d) for d in audit(bucket, pipeline.index, pipeline.site(), pipeline.config, utc_now())]
 
 
 def test_backfill_removes_orphans_from_the_index_and_the_feeds(pipeline: Pipeline) -> None:
@@ -33,7 +32,7 @@ def test_backfill_removes_orphans_from_the_index_and_the_feeds(pipeline: Pipelin
     assert pipeline.report(BROKEN) is not None
     # Both objects go and no event reaches the ingest function (lost, or drained unread).
     for key in (FERRY, BROKEN):
-        pipeline.s3.delete_object(Bucket=ARTICLES_BUCKET, Key=key)
+        pipeline.s3.delete_object(Bucket=pipeline.articles_bucket, Key=key)
     pipeline.receive()
 
     assert run_audit(pipeline) == [
@@ -43,8 +42,8 @@ def test_backfill_removes_orphans_from_the_index_and_the_feeds(pipeline: Pipelin
     ]
     result = CliRunner().invoke(
         main,
-        ["backfill", "--articles-bucket", ARTICLES_BUCKET, "--site-bucket", SITE_BUCKET, "--table", TABLE,
-         "--workers", "1"],  # in-process moto is not thread-safe
+        ["backfill", "--articles-bucket", pipeline.articles_bucket, "--site-bucket", pipeline.site_bucket,
+         "--table", pipeline.table, "--workers", "1"],  # in-process moto is not thread-safe
         env=dict(os.environ),
         catch_exceptions=False,
     )  # fmt: skip

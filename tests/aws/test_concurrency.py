@@ -2,7 +2,8 @@
 
 Several "function instances" (threads, each with its own boto3 clients, Ingestor and Publisher,
 like separate Lambda containers) drain the ingest queue while uploader threads keep putting
-articles, on moto behind a slow network (see tests/aws/server.py for both). Afterwards, every
+articles, on the template's stack on moto behind a slow network (see tests/support/server.py for
+both). Afterwards, every
 article must be in the site feed and its section feed, once, current, with a stable GUID, the
 publish lock released and nothing left dirty.
 """
@@ -12,41 +13,28 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from feedpub.article import utc_now
 from feedpub.aws.index_table import STATE_KEY, ArticleIndex, PublishState
-from feedpub.aws.site_bucket import SiteBucket
-from feedpub.config import SiteConfig
+from feedpub.clock import utc_now
 from feedpub.feeds import id_prefix
 from feedpub.publish import Publisher
-from tests.aws.conftest import (
-    SITE_BUCKET,
-    SITE_ENV,
-    TABLE,
-    Pipeline,
-    article,
-    assert_converged,
-    create_resources,
-)
-from tests.aws.server import Run, Server, aws_clients, editor, guids, instance, running_moto_server
+from tests.support.convergence import assert_converged
+from tests.support.events import article
+from tests.support.pipeline import Pipeline
+from tests.support.server import Run, Server, aws_clients, editor, guids, instance
+from tests.support.stack import batch_size
 
 SECTIONS = ("world", "business", "sport", "culture")
-ORIGINALS = 48  # distinct articles: fewer than FEEDPUB_ITEMS_PER_FEED (50), so the site feed holds all
+ORIGINALS = 48  # distinct articles: fewer than the template's ItemsPerFeed (50): the site feed holds all
 REPLACEMENTS = 12  # later versions of earlier articles
 UPLOADERS = 8
 TIMEOUT = 75.0  # seconds for uploads + ingest + publish; the test fails (not hangs) past it
-
-
-@pytest.fixture
-def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
-    with running_moto_server(monkeypatch) as server:
-        yield server
 
 
 # -- The run --------------------------------------------------------------------------------------
@@ -120,21 +108,21 @@ def feed_titles(pipeline: Pipeline, key: str) -> dict[str, str]:
     ("instances", "batch", "wave", "wave_gap"),
     [
         # A steady stream: the uploads come as fast as the eight threads put them; four containers
-        # take batches of ten.
-        pytest.param(4, 10, UPLOADERS, 0.05, id="4-instances-batch-10"),
+        # take batches of the template's batch size (10).
+        pytest.param(4, None, UPLOADERS, 0.05, id="4-instances-template-batch"),
         # Publishing forced to interleave: every message is its own invocation and publish, and the
         # uploads come in five waves, so the lock is taken, contended, released and taken again.
         pytest.param(8, 1, 12, 3.0, id="8-instances-batch-1"),
     ],
 )
 def test_no_update_is_lost_under_concurrency(
-    moto_server: Server, instances: int, batch: int, wave: int, wave_gap: float
+    moto_server: Server, instances: int, batch: int | None, wave: int, wave_gap: float
 ) -> None:
-    admin = aws_clients(moto_server.endpoint)
-    queue_url = create_resources(admin["s3"], admin["sqs"], admin["dynamodb"])
-    config = SiteConfig.from_env(SITE_ENV)
-    pipeline = Pipeline(admin["s3"], admin["sqs"], admin["dynamodb"], queue_url, config)
-    admin["sqs"].purge_queue(QueueUrl=queue_url)  # the s3:TestEvent of the notification setup
+    stack = moto_server.stack
+    batch = batch or batch_size(stack, "IngestFunction")
+    pipeline = moto_server.pipeline()
+    config = pipeline.config
+    assert config.items_per_feed > ORIGINALS
     uploads = planned_uploads()
     rng = random.Random(len(uploads))
     schedules: list[list[tuple[float, Upload]]] = [[] for _ in range(UPLOADERS)]
@@ -144,15 +132,14 @@ def test_no_update_is_lost_under_concurrency(
     containers = [aws_clients(moto_server.endpoint) for _ in range(instances)]
     started = time.monotonic()
     run = Run(deadline=started + TIMEOUT)
-    indexes = [ObservedIndex(TABLE, clients["dynamodb"], run) for clients in containers]
+    indexes = [ObservedIndex(stack.table_name, clients["dynamodb"], run) for clients in containers]
 
     workers = [
-        threading.Thread(target=instance, args=(run, n, c, queue_url, batch, config, indexes[n]), daemon=True)
+        threading.Thread(target=instance, args=(run, n, c, stack, batch, config, indexes[n]), daemon=True)
         for n, c in enumerate(containers)
     ]
     writers = [
-        threading.Thread(target=editor, args=(run, moto_server.endpoint, queue_url, plan), daemon=True)
-        for plan in schedules
+        threading.Thread(target=editor, args=(run, moto_server, plan), daemon=True) for plan in schedules
     ]
     for thread in workers + writers:
         thread.start()
@@ -169,9 +156,11 @@ def test_no_update_is_lost_under_concurrency(
 
     # The lock is free, nothing is left to publish, and a forced publish would write nothing:
     # the site holds exactly what the index renders.
-    state_item = admin["dynamodb"].get_item(TableName=TABLE, Key=STATE_KEY, ConsistentRead=True)["Item"]
+    state_item = pipeline.dynamodb.get_item(TableName=pipeline.table, Key=STATE_KEY, ConsistentRead=True)[
+        "Item"
+    ]
     assert "lock_owner" not in state_item and "lock_until" not in state_item
-    checker = Publisher(pipeline.index, SiteBucket(SITE_BUCKET, config.cache_control, admin["s3"]), config)
+    checker = Publisher(pipeline.index, pipeline.site(), config)
     assert pipeline.index.publish_state().dirty() == set()
 
     # Every article whose ingest finished is in the site feed and its section feed, once, current.
@@ -222,8 +211,7 @@ def test_the_lock_holder_never_writes_after_its_lease_under_sustained_ingest(pip
     article is indexed, as under a long bulk upload. The holder must not write past its lease."""
     clock = [time.time()]
     config = pipeline.config
-    site = SiteBucket(SITE_BUCKET, config.cache_control, pipeline.s3)
-    publisher = Publisher(pipeline.index, site, config, lock_seconds=10.0, clock=lambda: clock[0])
+    publisher = Publisher(pipeline.index, pipeline.site(), config, lock_seconds=10.0, clock=lambda: clock[0])
     ingestor = pipeline.ingestor()
     arrivals = list(planned_uploads()[:16])
 
@@ -241,8 +229,10 @@ def test_the_lock_holder_never_writes_after_its_lease_under_sustained_ingest(pip
     late_writes: list[tuple[float, str]] = []
 
     def check_lease(params: dict[str, Any], **_: Any) -> None:
-        if params["Bucket"] == SITE_BUCKET:
-            item = pipeline.dynamodb.get_item(TableName=TABLE, Key=STATE_KEY, ConsistentRead=True)["Item"]
+        if params["Bucket"] == pipeline.site_bucket:
+            item = pipeline.dynamodb.get_item(TableName=pipeline.table, Key=STATE_KEY, ConsistentRead=True)[
+                "Item"
+            ]
             lease_end = float(item.get("lock_until", {"N": "0"})["N"])
             if clock[0] >= lease_end:
                 late_writes.append((round(clock[0] - lease_end), params["Key"]))

@@ -22,18 +22,13 @@ from botocore.exceptions import ClientError
 from botocore.retries.standard import ExponentialBackoff
 from moto.core.models import botocore_stubber
 
-from feedpub.article import utc_now
 from feedpub.aws import clients
 from feedpub.aws.index_table import STATE_KEY
-from tests.aws.conftest import (
-    ARTICLES_BUCKET,
-    SITE_BUCKET,
-    TABLE,
-    Pipeline,
-    article,
-    assert_converged,
-    scheduled_publish,
-)
+from feedpub.clock import utc_now
+from tests.support.convergence import assert_converged
+from tests.support.events import article
+from tests.support.fault_harness import attempt_of
+from tests.support.pipeline import Pipeline, scheduled_publish
 
 # -- The fault injector -------------------------------------------------------------------------
 
@@ -96,14 +91,6 @@ class Rule:
     """Faults still to inject (None: no limit)."""
 
 
-def attempt_of(request: AWSPreparedRequest) -> int:
-    """The attempt number botocore put in the `amz-sdk-request` header (1 = first try)."""
-    header = request.headers.get("amz-sdk-request", b"attempt=1")
-    text = header.decode() if isinstance(header, bytes) else header
-    fields = dict(part.strip().split("=", 1) for part in text.split(";") if "=" in part)
-    return int(fields.get("attempt", "1"))
-
-
 class Faults:
     """Injects faults on one client's HTTP attempts; everything else goes on to moto."""
 
@@ -154,8 +141,9 @@ class Faults:
         return botocore_stubber(event_name=event_name, request=request, **kwargs)
 
 
-def to_site_bucket(request: AWSPreparedRequest) -> bool:
-    return SITE_BUCKET in request.url
+def to_the_site_bucket(pipeline: Pipeline) -> Callable[[AWSPreparedRequest], bool]:
+    """Whether a request goes to the stack's site bucket."""
+    return lambda request: pipeline.site_bucket in request.url
 
 
 @pytest.fixture
@@ -203,7 +191,9 @@ def crash_once(client: Any, event: str, when: Callable[..., bool] = lambda **kwa
 
 
 def lock_holder(pipeline: Pipeline) -> str | None:
-    item = pipeline.dynamodb.get_item(TableName=TABLE, Key=STATE_KEY, ConsistentRead=True).get("Item", {})
+    item = pipeline.dynamodb.get_item(TableName=pipeline.table, Key=STATE_KEY, ConsistentRead=True).get(
+        "Item", {}
+    )
     return item.get("lock_owner", {}).get("S")
 
 
@@ -245,7 +235,7 @@ def test_first_try_faults_are_absorbed_by_retries(
     fault: Fault,
 ) -> None:
     faults: Faults = getattr(function_clients, service)
-    when = to_site_bucket if operation == "PutObject" else (lambda request: True)
+    when = to_the_site_bucket(pipeline) if operation == "PutObject" else (lambda request: True)
     faults.add(operation, fault, first_try_only=True, when=when)
 
     publish_some(pipeline)
@@ -270,7 +260,7 @@ def test_site_put_failing_on_every_try_fails_the_invocation_then_converges(
 ) -> None:
     pipeline.upload("articles/world/a.md", article("A"))
     pipeline.deliver()
-    function_clients.s3.add("PutObject", SLOW_DOWN, first_try_only=False, when=to_site_bucket)
+    function_clients.s3.add("PutObject", SLOW_DOWN, first_try_only=False, when=to_the_site_bucket(pipeline))
     pipeline.upload("articles/world/b.md", article("B", published="2026-11-21T08:00:00+07:00"))
     pipeline.upload("articles/sport/c.md", article("C", published="2026-11-22T08:00:00+07:00"))
     records = pipeline.receive()
@@ -432,7 +422,7 @@ def test_faults_while_handling_a_duplicate_event(
     pipeline.upload("articles/world/a.md", article("A"))
     records = pipeline.receive()
     pipeline.invoke(records)
-    before = pipeline.s3.list_objects_v2(Bucket=SITE_BUCKET)["Contents"]
+    before = pipeline.s3.list_objects_v2(Bucket=pipeline.site_bucket)["Contents"]
     function_clients.s3.add("GetObject", SLOW_DOWN, times=1)
     function_clients.s3.add("HeadObject", S3_INTERNAL, times=1)
     function_clients.dynamodb.add("GetItem", THROTTLING, times=1)
@@ -440,6 +430,6 @@ def test_faults_while_handling_a_duplicate_event(
     assert pipeline.invoke(records) == {"batchItemFailures": []}
 
     assert sum(function_clients.s3.injected.values()) + sum(function_clients.dynamodb.injected.values()) == 3
-    assert pipeline.s3.list_objects_v2(Bucket=SITE_BUCKET)["Contents"] == before
-    assert pipeline.s3.list_objects_v2(Bucket=ARTICLES_BUCKET, Prefix="reports/")["KeyCount"] == 0
+    assert pipeline.s3.list_objects_v2(Bucket=pipeline.site_bucket)["Contents"] == before
+    assert pipeline.s3.list_objects_v2(Bucket=pipeline.articles_bucket, Prefix="reports/")["KeyCount"] == 0
     assert_converged(pipeline)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from feedpub.article import utc_now
 from feedpub.aws import clients
+from feedpub.clock import utc_now
 from feedpub.events import PUBLISH_REQUEST, article_keys, is_publish_request
 from feedpub.runtime import runtime
-from tests.aws.conftest import SITE_BUCKET, Pipeline, article, assert_converged
+from tests.support.convergence import assert_converged
+from tests.support.events import article
+from tests.support.pipeline import Pipeline
 
 A, B = "articles/world/a.md", "articles/world/b.md"
 
@@ -28,7 +30,7 @@ def test_a_handover_with_changes_pending_queues_a_publish_that_publishes_them(pi
 
     def another_instance_ingests_b(params: dict[str, Any], **_: Any) -> None:
         # While the holder writes feeds, another instance ingests B and finds the lock held.
-        if params["Bucket"] == SITE_BUCKET and not arrived:
+        if params["Bucket"] == pipeline.site_bucket and not arrived:
             arrived.append(B)
             pipeline.upload(B, article("B", published="2026-11-19T08:00:00+07:00"))
             changed = pipeline.ingestor().ingest(B, utc_now()).feeds

@@ -1,6 +1,6 @@
 """Each function's IAM policy allows exactly what its code calls: nothing missing, nothing more.
 
-The end-to-end run happens on the stack built from template.yaml (tests/aws/stack.py), with the
+The end-to-end run happens on the stack built from template.yaml (feedpub.local.stack), with the
 environment the template gives each function. Every AWS call the handlers make is recorded as the
 IAM action and resource it needs, then checked against the function's policy statements.
 """
@@ -21,11 +21,13 @@ from moto import mock_aws
 from feedpub.aws import clients
 from feedpub.aws.index_table import ArticleIndex
 from feedpub.local.runner import scheduled_event
-from feedpub.local.stack import REGION, Stack, create_stack, fake_aws_environment
+from feedpub.local.stack import REGION, Stack, fake_aws_environment
 from feedpub.runtime import runtime
-from tests.aws.conftest import LambdaContext, article, receive_records
-from tests.fake_hub import running_hub
-from tests.logs import Hit, make_log
+from tests.support.events import article
+from tests.support.fake_hub import running_hub
+from tests.support.logs import Hit, make_log
+from tests.support.pipeline import LambdaContext, receive_records
+from tests.support.stack import stack_in_moto
 
 # Actions the functions get from SAM's managed policies or the event source mapping, not from
 # their own statements (SQS polling, logs, X-Ray).
@@ -114,7 +116,7 @@ def allowed_by(statement: dict[str, Any], action: str, resource: str) -> bool:
 def deployed(request: pytest.FixtureRequest) -> Iterator[tuple[Stack, Recorder]]:
     parameters = getattr(request, "param", {})
     with fake_aws_environment(), mock_aws():
-        stack = create_stack(parameters=parameters)
+        stack = stack_in_moto(parameters=parameters)
         recorder = Recorder(account=stack.account_id)
         clients.client.cache_clear()
         for service in ("s3", "dynamodb", "sqs"):
@@ -134,7 +136,7 @@ def use_function_environment(monkeypatch: pytest.MonkeyPatch, stack: Stack, logi
 
 
 def sqs_records(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
-    return receive_records(sqs, queue_url, queue_url.rsplit("/", 1)[-1])
+    return receive_records(sqs, queue_url)
 
 
 def ingest_one_article(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
@@ -275,7 +277,7 @@ def local_hub() -> Iterator[str]:
 @pytest.fixture
 def deployed_with_local_hub(local_hub: str) -> Iterator[tuple[Stack, Recorder]]:
     with fake_aws_environment(), mock_aws():
-        stack = create_stack(parameters={"WebSubHubs": local_hub})
+        stack = stack_in_moto(parameters={"WebSubHubs": local_hub})
         recorder = Recorder(account=stack.account_id)
         clients.client.cache_clear()
         for service in ("s3", "dynamodb", "sqs"):

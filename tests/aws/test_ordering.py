@@ -1,8 +1,8 @@
 """Events are hints, not truth: duplicated, reordered, stale and malformed SQS messages.
 
-moto's notifications lack the sequencer (and real S3 gives no ordering anyway), so these tests
-build the messages by hand with `s3_event` and deliver them in the worst order. Whatever arrives,
-the index and the feeds must end equal to what the bucket holds.
+S3 gives no ordering (a sequencer orders the events of one key, and nothing waits for it), so
+these tests build the messages by hand with `s3_event` and deliver them in the worst order.
+Whatever arrives, the index and the feeds must end equal to what the bucket holds.
 """
 
 from __future__ import annotations
@@ -13,18 +13,11 @@ from typing import Any
 
 import pytest
 
-from feedpub.article import utc_now
+from feedpub.clock import utc_now
 from feedpub.ingest import IngestOutcome
-from tests.aws.conftest import (
-    ARTICLES_BUCKET,
-    SITE_BUCKET,
-    TABLE,
-    Pipeline,
-    article,
-    assert_converged,
-    s3_event,
-    sqs_record,
-)
+from tests.support.convergence import assert_converged
+from tests.support.events import article, s3_event, sqs_record
+from tests.support.pipeline import Pipeline
 
 KEY = "articles/world/ferry-talks.md"
 CREATED = "ObjectCreated:Put"
@@ -34,18 +27,18 @@ FEED_FILES = ("rss.xml", "atom.xml", "feed.json")
 
 def put(pipeline: Pipeline, key: str, body: str) -> dict[str, str]:
     """Upload one version; returns the fields an S3 notification would carry for it."""
-    response = pipeline.s3.put_object(Bucket=ARTICLES_BUCKET, Key=key, Body=body.encode())
+    response = pipeline.s3.put_object(Bucket=pipeline.articles_bucket, Key=key, Body=body.encode())
     return {"version_id": response["VersionId"], "etag": response["ETag"].strip('"')}
 
 
 def delete(pipeline: Pipeline, key: str) -> dict[str, str]:
     """Delete as an editor does (a delete marker); returns the marker's notification fields."""
-    return {"version_id": pipeline.s3.delete_object(Bucket=ARTICLES_BUCKET, Key=key)["VersionId"]}
+    return {"version_id": pipeline.s3.delete_object(Bucket=pipeline.articles_bucket, Key=key)["VersionId"]}
 
 
-def event(name: str, key: str, **version: str) -> dict[str, Any]:
+def event(pipeline: Pipeline, name: str, key: str, **version: str) -> dict[str, Any]:
     """One hand-built notification for `key`, as the SQS record Lambda receives."""
-    return sqs_record(s3_event(name, key, **version))
+    return sqs_record(s3_event(name, key, pipeline.articles_bucket, **version))
 
 
 def drop_moto_messages(pipeline: Pipeline) -> None:
@@ -56,31 +49,31 @@ def drop_moto_messages(pipeline: Pipeline) -> None:
 def index_items(pipeline: Pipeline) -> list[str]:
     """Every item that says an object holds an article (SRC, ART, FEED), as `pk|sk` (a test may
     scan). `PATH#` items are left out: they are kept on purpose after a delete (page views)."""
-    items = pipeline.dynamodb.scan(TableName=TABLE, ConsistentRead=True)["Items"]
+    items = pipeline.dynamodb.scan(TableName=pipeline.table, ConsistentRead=True)["Items"]
     kinds = ("SRC#", "ART#", "FEED#")
     return sorted(f"{i['pk']['S']}|{i['sk']['S']}" for i in items if i["pk"]["S"].startswith(kinds))
 
 
 def site_files(pipeline: Pipeline) -> dict[str, str]:
     """Every object in the site bucket with its ETag: unchanged ETags mean nothing was rewritten."""
-    contents = pipeline.s3.list_objects_v2(Bucket=SITE_BUCKET).get("Contents", [])
+    contents = pipeline.s3.list_objects_v2(Bucket=pipeline.site_bucket).get("Contents", [])
     return {item["Key"]: item["ETag"] for item in contents}
 
 
 def test_duplicate_delivery_changes_nothing(pipeline: Pipeline) -> None:
     version = put(pipeline, KEY, article("Ferry talks resume"))
     drop_moto_messages(pipeline)
-    assert pipeline.invoke([event(CREATED, KEY, **version)]) == {"batchItemFailures": []}
+    assert pipeline.invoke([event(pipeline, CREATED, KEY, **version)]) == {"batchItemFailures": []}
     source = pipeline.index.get_source(KEY)
     files, state = site_files(pipeline), pipeline.index.publish_state()
     assert pipeline.feed_ids() == ["ferry-talks"]
     assert {f"feeds/{folder}{name}" for folder in ("", "world/") for name in FEED_FILES} <= set(files)
 
     # The same event again, alone, then twice in one batch (S3 and SQS both deliver at least once).
-    assert pipeline.invoke([event(CREATED, KEY, **version)]) == {"batchItemFailures": []}
-    assert pipeline.invoke([event(CREATED, KEY, **version), event(CREATED, KEY, **version)]) == {
-        "batchItemFailures": []
-    }
+    assert pipeline.invoke([event(pipeline, CREATED, KEY, **version)]) == {"batchItemFailures": []}
+    assert pipeline.invoke(
+        [event(pipeline, CREATED, KEY, **version), event(pipeline, CREATED, KEY, **version)]
+    ) == {"batchItemFailures": []}
     assert pipeline.index.get_source(KEY) == source  # same rev: not even re-committed
     assert site_files(pipeline) == files  # no feed rewritten
     assert pipeline.index.publish_state().hashes == state.hashes
@@ -101,8 +94,8 @@ def test_delete_event_delivered_before_the_create_it_follows(
     drop_moto_messages(pipeline)
 
     # The delete overtakes the create; the stale create arrives last.
-    assert pipeline.invoke([event(DELETED, KEY, **deleted)]) == {"batchItemFailures": []}
-    assert pipeline.invoke([event(CREATED, KEY, **created)]) == {"batchItemFailures": []}
+    assert pipeline.invoke([event(pipeline, DELETED, KEY, **deleted)]) == {"batchItemFailures": []}
+    assert pipeline.invoke([event(pipeline, CREATED, KEY, **created)]) == {"batchItemFailures": []}
 
     assert pipeline.index.get_source(KEY) is None
     assert pipeline.index.owner_of("ferry-talks") == ""
@@ -119,10 +112,10 @@ def test_older_version_event_after_newer_one_keeps_the_newer(pipeline: Pipeline)
     v2 = put(pipeline, KEY, article("Ferry talks resume after storm", updated="2026-11-21T09:00:00+07:00"))
     drop_moto_messages(pipeline)
 
-    assert pipeline.invoke([event(CREATED, KEY, **v2)]) == {"batchItemFailures": []}
-    assert pipeline.invoke([event(CREATED, KEY, **v1)]) == {"batchItemFailures": []}
+    assert pipeline.invoke([event(pipeline, CREATED, KEY, **v2)]) == {"batchItemFailures": []}
+    assert pipeline.invoke([event(pipeline, CREATED, KEY, **v1)]) == {"batchItemFailures": []}
     # And both in one batch, stale one last.
-    assert pipeline.invoke([event(CREATED, KEY, **v2), event(CREATED, KEY, **v1)]) == {
+    assert pipeline.invoke([event(pipeline, CREATED, KEY, **v2), event(pipeline, CREATED, KEY, **v1)]) == {
         "batchItemFailures": []
     }
 
@@ -145,7 +138,7 @@ def test_create_event_for_an_object_deleted_meanwhile(pipeline: Pipeline, publis
     delete(pipeline, KEY)
     drop_moto_messages(pipeline)
 
-    assert pipeline.invoke([event(CREATED, KEY, **created)]) == {"batchItemFailures": []}
+    assert pipeline.invoke([event(pipeline, CREATED, KEY, **created)]) == {"batchItemFailures": []}
 
     assert index_items(pipeline) == []
     if published_first:
@@ -158,9 +151,9 @@ def test_events_for_a_key_that_never_existed(pipeline: Pipeline) -> None:
     ghost = "articles/world/ghost.md"
     response = pipeline.invoke(
         [
-            event(CREATED, ghost, version_id="3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"),
-            event(DELETED, ghost, version_id="bmV2ZXIgdGhlcmU"),
-            event("ObjectCreated:Copy", ghost),
+            event(pipeline, CREATED, ghost, version_id="3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"),
+            event(pipeline, DELETED, ghost, version_id="bmV2ZXIgdGhlcmU"),
+            event(pipeline, "ObjectCreated:Copy", ghost),
         ]
     )
     assert response == {"batchItemFailures": []}
@@ -175,7 +168,7 @@ def test_s3_test_event_is_acknowledged_and_ignored(pipeline: Pipeline) -> None:
         "Service": "Amazon S3",
         "Event": "s3:TestEvent",
         "Time": "2026-11-26T12:00:00.000Z",
-        "Bucket": ARTICLES_BUCKET,
+        "Bucket": pipeline.articles_bucket,
         "RequestId": "5582815E1AEA5ADF",
         "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
     }
@@ -185,7 +178,7 @@ def test_s3_test_event_is_acknowledged_and_ignored(pipeline: Pipeline) -> None:
     # In a batch with a real event, the real one is processed as usual.
     version = put(pipeline, KEY, article("Ferry talks resume"))
     drop_moto_messages(pipeline)
-    assert pipeline.invoke([sqs_record(test_event), event(CREATED, KEY, **version)]) == {
+    assert pipeline.invoke([sqs_record(test_event), event(pipeline, CREATED, KEY, **version)]) == {
         "batchItemFailures": []
     }
     assert pipeline.feed_ids() == ["ferry-talks"]
@@ -208,7 +201,11 @@ def test_malformed_message_fails_only_itself(pipeline: Pipeline, body: str) -> N
     bad = sqs_record(body)
 
     response = pipeline.invoke(
-        [event(CREATED, "articles/world/a.md", **first), bad, event(CREATED, "articles/sport/b.md", **second)]
+        [
+            event(pipeline, CREATED, "articles/world/a.md", **first),
+            bad,
+            event(pipeline, CREATED, "articles/sport/b.md", **second),
+        ]
     )
 
     assert response == {"batchItemFailures": [{"itemIdentifier": bad["messageId"]}]}

@@ -1,4 +1,5 @@
-"""The whole path on moto: S3 put -> the SQS message moto delivered -> handler -> feeds read back."""
+"""The whole path on the template's stack in moto: S3 put -> the SQS message moto delivered ->
+handler -> feeds read back."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import json
 import feedparser
 import pytest
 
-from tests.aws.conftest import ARTICLES_BUCKET, SITE_BUCKET, Pipeline, article
+from tests.support.convergence import assert_converged
+from tests.support.events import article
+from tests.support.pipeline import EditedPipeline, Pipeline
 
 
 def test_new_article_appears_in_site_and_section_feeds(pipeline: Pipeline) -> None:
@@ -126,6 +129,31 @@ def test_unchanged_feeds_are_not_rewritten(pipeline: Pipeline) -> None:
     pipeline.upload("articles/world/a.md", article("A"))  # same bytes, new version
     pipeline.deliver()
     assert pipeline.site_object("feeds/rss.xml")["ETag"] == etag
-    versions = pipeline.s3.list_objects_v2(Bucket=SITE_BUCKET, Prefix="feeds/")["KeyCount"]
+    versions = pipeline.s3.list_objects_v2(Bucket=pipeline.site_bucket, Prefix="feeds/")["KeyCount"]
     assert versions == 8  # rss, atom, json and the HTML page, for the site and the section
-    assert pipeline.s3.list_objects_v2(Bucket=ARTICLES_BUCKET, Prefix="reports/")["KeyCount"] == 0
+    assert pipeline.s3.list_objects_v2(Bucket=pipeline.articles_bucket, Prefix="reports/")["KeyCount"] == 0
+
+
+def test_records_reach_the_handler_in_the_template_s_batch_size(pipeline: Pipeline) -> None:
+    assert pipeline.batch_size == 10  # the IngestFunction's event source mapping
+    for n in range(12):
+        pipeline.upload(f"articles/world/story-{n}.md", article(f"Story {n}"))
+    assert pipeline.deliver() == {"batchItemFailures": []}
+    assert len(pipeline.handled) == 2  # 10 records, then 2
+
+
+def test_a_template_with_a_smaller_batch_size_gives_the_function_smaller_batches(
+    edited_pipeline: EditedPipeline,
+) -> None:
+    """On a copy of template.yaml whose event source mapping hands the function 3 records at most."""
+    mapping = ("Resources", "IngestFunction", "Properties", "Events", "ArticleChanges", "Properties")
+    pipeline = edited_pipeline({(*mapping, "BatchSize"): 3})
+    assert pipeline.batch_size == 3
+    for n in range(7):
+        pipeline.upload(
+            f"articles/world/story-{n}.md", article(f"Story {n}", f"2026-11-{10 + n}T08:00:00+07:00")
+        )
+    assert pipeline.deliver() == {"batchItemFailures": []}
+    assert len(pipeline.handled) == 3  # 3, 3 and 1 records
+    assert pipeline.feed_ids() == [f"story-{n}" for n in reversed(range(7))]
+    assert_converged(pipeline)

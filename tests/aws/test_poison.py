@@ -1,5 +1,6 @@
-"""A record that keeps failing reaches the dead-letter queue after the configured receives, the
-rest of its batch is published, and a redrive once the cause is fixed converges."""
+"""A record that keeps failing reaches the dead-letter queue after the receives the template allows
+(the IngestQueue's maxReceiveCount), the rest of its batch is published, and a redrive once the
+cause is fixed converges."""
 
 from __future__ import annotations
 
@@ -12,13 +13,33 @@ from click.testing import CliRunner
 from feedpub.aws import clients
 from feedpub.cli import main
 from feedpub.local.runner import sqs_event
-from tests.aws.conftest import Pipeline, article, assert_converged
+from tests.support.convergence import assert_converged
+from tests.support.events import article
+from tests.support.pipeline import EditedPipeline, Pipeline
 
 
 def test_poison_record_is_dead_lettered_then_redriven(pipeline: Pipeline) -> None:
+    assert pipeline.max_receive_count == 5  # as the template has it
+    assert dead_letter_then_redrive(pipeline) == 5
+
+
+def test_a_template_with_a_lower_max_receive_count_dead_letters_sooner(
+    edited_pipeline: EditedPipeline,
+) -> None:
+    """The same, on a copy of template.yaml whose IngestQueue moves a message after 2 receives."""
+    redrive = ("Resources", "IngestQueue", "Properties", "RedrivePolicy", "maxReceiveCount")
+    pipeline = edited_pipeline({redrive: 2})
+    assert pipeline.max_receive_count == 2
+    assert dead_letter_then_redrive(pipeline) == 2
+
+
+def dead_letter_then_redrive(pipeline: Pipeline) -> int:
+    """Poll the ingest queue as Lambda does until an article that can never be read is dead-lettered
+    (the rest of its batch published), then fix the cause, redrive and converge; returns how many
+    times the poisoned record was received."""
     sqs = pipeline.sqs
     queue = pipeline.queue_url
-    dlq = sqs.get_queue_url(QueueName="ingest-dlq")["QueueUrl"]
+    dlq = pipeline.dlq_url
     sqs.set_queue_attributes(QueueUrl=queue, Attributes={"VisibilityTimeout": "0"})  # retry at once
     poisoned = "articles/world/poisoned.md"
 
@@ -34,8 +55,10 @@ def test_poison_record_is_dead_lettered_then_redriven(pipeline: Pipeline) -> Non
     receives = 0
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     # One poll per round, as Lambda's poller does; a failed message is back after the visibility
-    # timeout (0 here) and moves to the dead-letter queue on the receive after the fifth.
-    while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+    # timeout (0 here) and moves to the dead-letter queue on the receive after the last allowed.
+    while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=pipeline.batch_size).get(
+        "Messages", []
+    ):
         records = sqs_event(messages, arn, "us-east-1")["Records"]
         try:
             failed = {f["itemIdentifier"] for f in pipeline.invoke(records)["batchItemFailures"]}
@@ -46,7 +69,7 @@ def test_poison_record_is_dead_lettered_then_redriven(pipeline: Pipeline) -> Non
                 sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
         receives += any("poisoned.md" in m["Body"] for m in messages)
         assert len(failed) <= 1 and receives < 10, "only the poisoned record fails, and not forever"
-    assert receives == 5  # maxReceiveCount, as in the template
+    assert receives == pipeline.max_receive_count  # then SQS moved it
     assert pipeline.feed_ids() == ["fine"]  # the rest of its batch was published
     dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
     assert len(dead) == 1 and "poisoned.md" in dead[0]["Body"]
@@ -57,3 +80,4 @@ def test_poison_record_is_dead_lettered_then_redriven(pipeline: Pipeline) -> Non
     assert pipeline.deliver() == {"batchItemFailures": []}
     assert sorted(pipeline.feed_ids()) == ["fine", "poisoned"]
     assert_converged(pipeline)
+    return receives

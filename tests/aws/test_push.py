@@ -18,8 +18,10 @@ from feedpub.local.runner import scheduled_event
 from feedpub.local.stack import REGION, Stack, create_stack, fake_aws_environment
 from feedpub.runtime import runtime
 from feedpub.websub import Announcement
-from tests.aws.conftest import LambdaContext, article, aws_environment, receive_records
-from tests.fake_hub import FakeHub, running_hub
+from tests.support.events import article
+from tests.support.fake_hub import FakeHub, running_hub
+from tests.support.pipeline import LambdaContext, aws_environment, receive_records
+from tests.support.stack import stack_in_moto
 
 FEEDS = "https://news.example.org/feeds"
 SITE_TOPICS = [f"{FEEDS}/atom.xml", f"{FEEDS}/feed.json", f"{FEEDS}/rss.xml"]
@@ -55,12 +57,12 @@ class PushWorld:
         from handlers.ingest import handler
 
         self.use("IngestFunction")
-        records = receive_records(self.sqs, self.stack.ingest_queue_url, "ingest")
+        records = receive_records(self.sqs, self.stack.ingest_queue_url)
         return dict(handler({"Records": records}, LambdaContext()))
 
     def announcements(self) -> list[dict[str, Any]]:
         """Every queued announcement, as the ping function's SQS records (received, in flight)."""
-        return receive_records(self.sqs, self.ping_queue, "ping")
+        return receive_records(self.sqs, self.ping_queue)
 
     def ping(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         from handlers.ping import handler
@@ -218,7 +220,7 @@ def test_scheduled_and_most_viewed_publishes_announce_what_they_write(world: Pus
 
 def test_push_off_queues_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     with fake_aws_environment(), mock_aws():
-        stack = create_stack("feedpub-nopush", {"WebSubHubs": ""})
+        stack = stack_in_moto("feedpub-nopush", {"WebSubHubs": ""})
         clients.client.cache_clear()
         world = PushWorld(stack, FakeHub(), monkeypatch)
         world.upload("articles/world/ferry.md", article("Ferry talks resume"))

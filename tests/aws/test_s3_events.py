@@ -17,9 +17,11 @@ from moto import mock_aws
 
 from feedpub.aws import clients
 from feedpub.local.s3_events import EMULATED, emulate_s3_events
-from feedpub.local.stack import REGION, Stack, create_stack, fake_aws_environment
+from feedpub.local.stack import REGION, Stack, fake_aws_environment
 from feedpub.runtime import runtime
-from tests.aws.conftest import LambdaContext, article, aws_environment, receive_records
+from tests.support.events import article
+from tests.support.pipeline import LambdaContext, aws_environment, receive_records
+from tests.support.stack import stack_in_moto
 
 FERRY = "articles/world/ferry.md"
 REGATTA = "articles/sport/regatta.md"
@@ -58,7 +60,7 @@ class World:
         for name, value in self.stack.function_environment("IngestFunction").items():
             self.monkeypatch.setenv(name, value)
         runtime.cache_clear()
-        records = receive_records(self.sqs, self.stack.ingest_queue_url, "ingest")
+        records = receive_records(self.sqs, self.stack.ingest_queue_url)
         assert handler({"Records": records}, LambdaContext()) == {"batchItemFailures": []}
         events = []
         for record in records:
@@ -90,7 +92,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
     with fake_aws_environment(), mock_aws():
-        stack = create_stack("feedpub-events", {"SiteBaseUrl": "https://news.example.org"})
+        stack = stack_in_moto("feedpub-events", {"SiteBaseUrl": "https://news.example.org"})
         clients.client.cache_clear()
         yield World(stack, monkeypatch)
         clients.client.cache_clear()
@@ -205,7 +207,7 @@ def test_records_encode_keys_as_s3_does_and_sequence_the_events(world: World) ->
     key = "articles/world/ferry talks+crews.md"
     world.s3.put_object(Bucket=world.bucket, Key=key, Body=article("Ferry talks resume").encode())
     world.s3.delete_object(Bucket=world.bucket, Key=key)
-    records = receive_records(world.sqs, world.stack.ingest_queue_url, "ingest")
+    records = receive_records(world.sqs, world.stack.ingest_queue_url)
     objects = [json.loads(record["body"])["Records"][0]["s3"]["object"] for record in records]
     assert [o["key"] for o in objects] == ["articles/world/ferry+talks%2Bcrews.md"] * 2
     assert set(objects[0]) == {"key", "size", "eTag", "versionId", "sequencer"}

@@ -1,6 +1,6 @@
 """Burst and soak: hundreds of uploads, replacements, deletes and bad articles from eight editors at
-once, while several function instances drain the ingest queue, on moto in server mode behind a
-slow network (tests/aws/server.py).
+once, while several function instances drain the ingest queue, on the template's stack on moto in
+server mode behind a slow network (tests/support/server.py).
 
 A third of the changes come as one burst, as fast as the editors can make them; the rest at a
 steady rate. Meanwhile a reader polls the site's feeds. Afterwards:
@@ -32,35 +32,27 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feedpub.article import parse_article, utc_now
+from feedpub.article import parse_article
 from feedpub.audit import audit
 from feedpub.aws.articles_bucket import ArticlesBucket
 from feedpub.aws.index_table import STATE_KEY
-from feedpub.aws.site_bucket import SiteBucket
+from feedpub.clock import utc_now
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError
 from feedpub.feeds import id_prefix
 from feedpub.publish import Publisher
-from tests.aws.conftest import (
-    ARTICLES_BUCKET,
-    SITE_BUCKET,
-    SITE_ENV,
-    TABLE,
-    Pipeline,
-    article,
-    create_resources,
-    published_feeds,
-)
-from tests.aws.server import Run, Server, aws_clients, editor, guids, instance, running_moto_server
+from tests.support.convergence import published_feeds
+from tests.support.events import article
+from tests.support.server import Run, Server, aws_clients, editor, guids, instance, running_moto_server
+from tests.support.stack import PIPELINE_PARAMETERS, batch_size
 
 UPLOADS = int(os.environ.get("SOAK_UPLOADS", "120"))
 """Puts (new articles, replacements, bad versions); deletes come on top."""
 EDITORS = int(os.environ.get("SOAK_EDITORS", "8"))
 INSTANCES = int(os.environ.get("SOAK_INSTANCES", "4"))
-BATCH = 10  # the event source mapping's batch size
 BURST = 1 / 3  # of the changes, made at once at the start
 RATE = 15.0  # changes per second after the burst, all editors together
-ITEMS_PER_FEED = 1000  # the most the config allows: every live article is in the site feed
+ITEMS_PER_FEED = 1000  # the most the template allows: every live article is in the site feed
 
 SECTIONS = ("world", "business", "sport", "culture", "science")
 START = datetime(2025, 6, 2, 6, 0, tzinfo=UTC)
@@ -189,8 +181,13 @@ def schedules(stories: list[Story], editors: int, seed: int) -> list[list[tuple[
     return plans
 
 
-def soak_config() -> SiteConfig:
-    return SiteConfig.from_env({**SITE_ENV, "FEEDPUB_ITEMS_PER_FEED": str(ITEMS_PER_FEED)})
+def plan_config() -> SiteConfig:
+    """The settings the plan's articles are parsed with (the stack's, without a stack)."""
+    return SiteConfig(
+        title=PIPELINE_PARAMETERS["SiteTitle"],
+        base_url="https://www.example.com",
+        items_per_feed=ITEMS_PER_FEED,
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -198,7 +195,7 @@ def test_the_plan_is_what_the_soak_test_expects(seed: int) -> None:
     """The plan means what the soak test expects: good versions parse and bad ones do not, every
     kind of change is there, a key ends bad only if it never was good, and every live article
     fits in the feeds."""
-    config = soak_config()
+    config = plan_config()
     stories = plan(300, seed)
     kinds = Counter(change.kind for s in stories for change in s.changes)
     assert min(kinds[kind] for kind in ("new", "replace", "bad", "delete")) > 20
@@ -248,13 +245,13 @@ def items_of(name: str, body: bytes) -> Iterator[tuple[str, str]]:
             yield item.findtext("guid") or "", ET.tostring(item, encoding="unicode")
 
 
-def read_feeds(run: Run, endpoint: str, stop: threading.Event, reader: Reader) -> None:
-    s3 = aws_clients(endpoint)["s3"]
+def read_feeds(run: Run, server: Server, stop: threading.Event, reader: Reader) -> None:
+    s3 = aws_clients(server.endpoint)["s3"]
     try:
         while not stop.wait(1.0):
             for name in ("feeds/feed.json", "feeds/rss.xml"):
                 try:
-                    body = s3.get_object(Bucket=SITE_BUCKET, Key=name)["Body"].read()
+                    body = s3.get_object(Bucket=server.stack.site_bucket, Key=name)["Body"].read()
                 except s3.exceptions.NoSuchKey:
                     continue
                 reader.reads += 1
@@ -278,17 +275,19 @@ def read_feeds(run: Run, endpoint: str, stop: threading.Event, reader: Reader) -
 
 @pytest.fixture
 def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
-    with running_moto_server(monkeypatch) as server:
+    """The `moto_server` of tests/aws/conftest.py, with the template's largest ItemsPerFeed."""
+    with running_moto_server(monkeypatch, {"ItemsPerFeed": str(ITEMS_PER_FEED)}) as server:
         yield server
 
 
 @pytest.mark.soak
 def test_burst_and_soak(moto_server: Server) -> None:
-    admin = aws_clients(moto_server.endpoint)
-    queue_url = create_resources(admin["s3"], admin["sqs"], admin["dynamodb"])
-    admin["sqs"].purge_queue(QueueUrl=queue_url)  # the s3:TestEvent of the notification setup
-    config = soak_config()
-    pipeline = Pipeline(admin["s3"], admin["sqs"], admin["dynamodb"], queue_url, config)
+    stack = moto_server.stack
+    pipeline = moto_server.pipeline()
+    admin = {"s3": pipeline.s3, "dynamodb": pipeline.dynamodb}
+    config = pipeline.config
+    assert config.items_per_feed == ITEMS_PER_FEED
+    batch = batch_size(stack, "IngestFunction")
     seed = random.randrange(1 << 30)
     stories = plan(UPLOADS, seed)
     changes = [change for s in stories for change in s.changes]
@@ -301,18 +300,16 @@ def test_burst_and_soak(moto_server: Server) -> None:
     threads = [
         threading.Thread(
             target=instance,
-            args=(run, n, aws_clients(moto_server.endpoint), queue_url, BATCH, config),
+            args=(run, n, aws_clients(moto_server.endpoint), stack, batch, config),
             daemon=True,
         )
         for n in range(INSTANCES)
     ]
     editors = [
-        threading.Thread(target=editor, args=(run, moto_server.endpoint, queue_url, plan_), daemon=True)
+        threading.Thread(target=editor, args=(run, moto_server, plan_), daemon=True)
         for plan_ in schedules(stories, EDITORS, seed)
     ]
-    watcher = threading.Thread(
-        target=read_feeds, args=(run, moto_server.endpoint, stop_reading, reader), daemon=True
-    )
+    watcher = threading.Thread(target=read_feeds, args=(run, moto_server, stop_reading, reader), daemon=True)
     for thread in [*threads, *editors, watcher]:
         thread.start()
     for thread in editors:
@@ -323,7 +320,7 @@ def test_burst_and_soak(moto_server: Server) -> None:
     wall = time.monotonic() - started
     stop_reading.set()
     watcher.join(30)
-    checker = Publisher(pipeline.index, SiteBucket(SITE_BUCKET, config.cache_control, admin["s3"]), config)
+    checker = Publisher(pipeline.index, pipeline.site(), config)
 
     # A publisher that used its time budget (a third of the lock's lease) and handed over with
     # changes pending queued a publish request, which an instance served: nothing is left.
@@ -331,9 +328,9 @@ def test_burst_and_soak(moto_server: Server) -> None:
     discrepancies = [
         str(d)
         for d in audit(
-            ArticlesBucket(ARTICLES_BUCKET, admin["s3"]),
+            ArticlesBucket(pipeline.articles_bucket, admin["s3"]),
             pipeline.index,
-            SiteBucket(SITE_BUCKET, config.cache_control, admin["s3"]),
+            pipeline.site(),
             config,
             utc_now(),
         )
@@ -367,7 +364,9 @@ def test_burst_and_soak(moto_server: Server) -> None:
     assert discrepancies == []
 
     # The lock is free and nothing is left to publish.
-    state_item = admin["dynamodb"].get_item(TableName=TABLE, Key=STATE_KEY, ConsistentRead=True)["Item"]
+    state_item = admin["dynamodb"].get_item(TableName=pipeline.table, Key=STATE_KEY, ConsistentRead=True)[
+        "Item"
+    ]
     assert "lock_owner" not in state_item and "lock_until" not in state_item
     assert pipeline.index.publish_state().dirty() == set()
 
@@ -404,7 +403,7 @@ def test_burst_and_soak(moto_server: Server) -> None:
 
     # Reports beside the bad articles only; status tags on the last versions.
     bad = [s for s in stories if s.final.kind == "bad"]
-    assert ArticlesBucket(ARTICLES_BUCKET, admin["s3"]).report_keys() == {s.key for s in bad}
+    assert ArticlesBucket(pipeline.articles_bucket, admin["s3"]).report_keys() == {s.key for s in bad}
     for s in bad:
         report = pipeline.report(s.key)
         assert report is not None and report["status"] == "rejected", s.key

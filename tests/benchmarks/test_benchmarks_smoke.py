@@ -18,7 +18,7 @@ import pytest
 from benchmarks.report import Benchmark
 from benchmarks.run import write_report
 
-from tests.feedcheck import json_feed_errors, parse_strict
+from tests.support.feedcheck import json_feed_errors, parse_strict
 
 MODULES = [
     "upload_cost",

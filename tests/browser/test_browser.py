@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ServedSite
+from tests.support.served import ServedSite
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route

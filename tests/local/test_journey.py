@@ -34,7 +34,7 @@ import boto3
 import pytest
 
 from feedpub.local.serve import FAKE_CREDENTIALS
-from tests.feedcheck import json_feed_errors
+from tests.support.feedcheck import json_feed_errors
 
 FEEDPUB = Path(sys.executable).parent / "feedpub"
 """The command as installed beside this interpreter (.venv/bin/feedpub), by absolute path."""

@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 from feedpub.cli import main
 from feedpub.config import SiteConfig
 from feedpub.local.state import NoStackError, StackState, find_stack, read_state, state_dir
-from tests.conftest import EXAMPLES
+from tests.support.paths import EXAMPLES
 
 Listener = Callable[[], int]
 

@@ -35,10 +35,9 @@ from feedpub.cache_control import TAKEDOWN_SECONDS
 from feedpub.local.edge import CachePolicy, EdgeCache
 from feedpub.local.front import site_response
 from feedpub.local.hub import Hub
-from tests.conftest import ServedSite
-from tests.test_edge_cache import CACHED_30, DEFAULT_CACHE_CONTROL, FakeOrigin
-from tests.test_local_hub import post_form
-from tests.test_serve import local_s3, request
+from tests.support.http import post_form, request
+from tests.support.origin import CACHED_30, DEFAULT_CACHE_CONTROL, FakeOrigin
+from tests.support.served import ServedSite, local_s3
 
 SECTION = "world"
 BURST_SECTIONS = ("world", "business", "sport")
@@ -244,10 +243,10 @@ def subscribed(hub: Hub, callbacks: Callbacks, topics: Mapping[str, str]) -> Ite
 
 
 def markdown(title: str, published: datetime, draft: bool = False) -> bytes:
-    """An article as an editor writes it (the shape of tests/aws/conftest.py `article()`)."""
+    """An article as an editor writes it (the shape of tests.support.events `article()`)."""
     lines = ["---", f"title: {json.dumps(title)}", f"published: {json.dumps(published.isoformat())}"]
     lines += ['authors: ["Test Desk"]', *(["draft: true"] if draft else []), "---"]
-    lines.append("PORT ELLIS — This story was uploaded by tests/test_push_edge.py to the local stack.")
+    lines.append("PORT ELLIS — This story was uploaded by tests/local/test_push_edge.py to the local stack.")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -373,7 +372,7 @@ def test_every_push_in_a_burst_is_at_least_as_new_as_its_ping(
 # -------------------------------------------------------------------------------------------------
 # The same check catches a stale edge: a copy cached for max-age=30, and a ping that is not delayed
 # -------------------------------------------------------------------------------------------------
-# tests/test_edge_cache.py::test_a_fetch_right_after_the_origin_changed shows the edge alone serving
+# tests/local/test_edge_cache.py::test_a_fetch_right_after_the_origin_changed shows the edge alone serving
 # old bytes a second after the origin changed under max-age=30. This runs the burst test's machinery
 # (a real hub, its publish hook, the callbacks, `stale_pushes`) on that edge, so that a push with old
 # bytes is seen to fail the check above.

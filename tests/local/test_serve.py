@@ -8,7 +8,6 @@ uses its own articles and only the views test sends requests that count as views
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import time
@@ -19,20 +18,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
 from click.testing import CliRunner
 from feedparser.http import ACCEPT_HEADER as FEEDPARSER_ACCEPT
 
 from feedpub.cli import main
-from feedpub.local.serve import FAKE_CREDENTIALS, LocalSite, wait_for_feed
+from feedpub.local.serve import wait_for_feed
 from feedpub.local.state import find_stack
 from feedpub.names import MOST_VIEWED_FILE, MOST_VIEWED_WEEK_FILE
 from feedpub.runtime import runtime
-from tests.conftest import ServedSite
-from tests.feedcheck import json_feed_errors
-from tests.test_local_hub import Subscriber, post_form
-from tests.test_negotiation import CHROME_ACCEPT
+from tests.support.feedcheck import json_feed_errors
+from tests.support.http import CHROME_ACCEPT, post_form, request
+from tests.support.served import ServedSite, local_s3
+from tests.support.subscriber import Subscriber
 
 BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 FEED_TYPES = {
@@ -50,56 +48,16 @@ LINK = re.compile(r'<([^>]*)>\s*;\s*rel="([^"]*)"')
 """One link of an HTTP Link header: (target, rel)."""
 
 
-class Response:
-    """What came back: status, headers (case-insensitive) and the body."""
-
-    def __init__(self, status: int, headers: http.client.HTTPMessage, body: bytes) -> None:
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8")
-
-
-def request(
-    url: str, headers: dict[str, str] | None = None, method: str = "GET", body: bytes | None = None
-) -> Response:
-    """One request with exactly these headers (http.client adds no Accept, and no User-Agent)."""
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.netloc, timeout=10)
-    try:
-        connection.request(
-            method, parts.path + (f"?{parts.query}" if parts.query else ""), body, headers=headers or {}
-        )
-        response = connection.getresponse()
-        return Response(response.status, response.headers, response.read())
-    finally:
-        connection.close()
-
-
 def article_markdown(title: str, published: datetime) -> bytes:
     return (
         f'---\ntitle: {title}\npublished: "{published.isoformat(timespec="seconds")}"\n'
         "authors: [Test Desk]\ntags: [local]\n---\n"
-        "PORT ELLIS — This story was uploaded by tests/test_serve.py to the local stack.\n"
+        "PORT ELLIS — This story was uploaded by tests/local/test_serve.py to the local stack.\n"
     ).encode()
 
 
 def new_title(what: str) -> str:
     return f"{what} {uuid.uuid4().hex[:10]} reaches the local feeds"
-
-
-def local_s3(site: LocalSite) -> Any:
-    """An S3 client of the local stack, as an editor's aws CLI would make one."""
-    return boto3.client(
-        "s3",
-        endpoint_url=site.aws_endpoint,
-        region_name=FAKE_CREDENTIALS["AWS_REGION"],
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
 
 
 # -------------------------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 TEMPLATE = ROOT / "template.yaml"
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
 

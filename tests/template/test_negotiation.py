@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,16 +14,12 @@ from cfnlint.decode import cfn_yaml
 from feedparser.http import ACCEPT_HEADER as FEEDPARSER_ACCEPT
 
 from feedpub.negotiation import FEED_PATH, negotiated_path, wants_html
+from tests.support.http import CHROME_ACCEPT
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NEGOTIATE_JS = ROOT / "functions" / "cloudfront" / "negotiate.js"
 TEMPLATE = ROOT / "template.yaml"
 NODE = shutil.which("node")
-
-CHROME_ACCEPT = (
-    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,"
-    "*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
-)
 
 # (who, Accept value or None for no header, wants the HTML page)
 ACCEPTS: list[tuple[str, str | None, bool]] = [

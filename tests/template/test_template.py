@@ -9,7 +9,6 @@ import json
 import os
 import re
 import subprocess
-import tomllib
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus
@@ -19,7 +18,6 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, S3Event, SQSEvent
 from cfnlint.api import lint_file
 from moto import mock_aws
-from packaging.requirements import Requirement
 
 from feedpub.local.stack import (
     FAKE_AWS_ENV,
@@ -31,9 +29,8 @@ from feedpub.local.stack import (
     load_template,
     translate,
 )
+from tests.support.events import SAMPLE_EVENTS, sample_event
 
-EVENTS = ROOT / "events"
-TEST_EVENTS = ROOT / "tests" / "events"
 SAM = ROOT / ".tools" / "sam" / "bin" / "sam"
 FUNCTIONS = ("IngestFunction", "PublishFunction", "ViewsFunction", "MostViewedFunction", "PingFunction")
 SAM_MANAGED_POLICIES = {
@@ -572,22 +569,6 @@ def test_outputs(cfn: dict[str, Any]) -> None:
     assert outputs["SiteFeedJsonUrl"] == {"Fn::Sub": "https://${SiteDistribution.DomainName}/feeds/feed.json"}
 
 
-def test_lambda_requirements_match_pyproject() -> None:
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    declared = {Requirement(r).name.lower(): Requirement(r) for r in pyproject["project"]["dependencies"]}
-    lines = (ROOT / "functions" / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    listed = {
-        Requirement(line).name.lower(): Requirement(line)
-        for line in (raw.split("#", 1)[0].strip() for raw in lines)
-        if line
-    }
-    assert set(listed) == set(declared)
-    for name, requirement in listed.items():
-        assert requirement.specifier == declared[name].specifier, name
-    # Powertools' Tracer imports aws-xray-sdk at handler import time; the runtime lacks it.
-    assert "tracer" in listed["aws-lambda-powertools"].extras
-
-
 # -------------------------------------------------------------------------------------------------
 # (c) the stack in moto
 # -------------------------------------------------------------------------------------------------
@@ -737,19 +718,13 @@ def test_several_hubs_and_no_hub_reach_the_functions(stack: Stack) -> None:
 # (d) sample events
 # -------------------------------------------------------------------------------------------------
 
-EVENT_FILES = sorted(p.name for p in EVENTS.glob("*.json"))
+# The shape of events/ (what `sam local invoke -e` gives a function); tests/aws/test_sample_events.py
+# feeds each of them to its handler on the template's stack.
 
 
-def test_sam_local_events_and_test_fixtures_are_identical() -> None:
-    assert EVENT_FILES, "events/ is empty"
-    assert sorted(p.name for p in TEST_EVENTS.glob("*.json")) == EVENT_FILES
-    for name in EVENT_FILES:
-        assert (EVENTS / name).read_bytes() == (TEST_EVENTS / name).read_bytes(), name
-
-
-@pytest.mark.parametrize("name", [n for n in EVENT_FILES if n.startswith("ingest-sqs")])
+@pytest.mark.parametrize("name", [n for n in SAMPLE_EVENTS if n.startswith("ingest-sqs")])
 def test_sqs_events_carry_real_shaped_s3_notifications(name: str) -> None:
-    event = SQSEvent(json.loads((EVENTS / name).read_text(encoding="utf-8")))
+    event = SQSEvent(sample_event(name))
     (record,) = event.records
     assert hashlib.md5(record.body.encode()).hexdigest() == record.md5_of_body
     assert record.event_source == "aws:sqs"
@@ -777,23 +752,20 @@ def test_sqs_events_carry_real_shaped_s3_notifications(name: str) -> None:
 
 def test_event_names_match_the_file_names() -> None:
     def event_name(file: str) -> str:
-        body = json.loads(json.loads((EVENTS / file).read_text(encoding="utf-8"))["Records"][0]["body"])
+        body = json.loads(sample_event(file)["Records"][0]["body"])
         return str(body["Records"][0]["eventName"])
 
     assert event_name("ingest-sqs.json") == "ObjectCreated:Put"
     assert event_name("ingest-sqs-delete.json") == "ObjectRemoved:Delete"
     assert event_name("ingest-sqs-delete-marker.json") == "ObjectRemoved:DeleteMarkerCreated"
     assert event_name("ingest-sqs-url-encoded-key.json") == "ObjectCreated:Put"
-    raw_key = json.loads(
-        json.loads((EVENTS / "ingest-sqs-url-encoded-key.json").read_text(encoding="utf-8"))["Records"][0][
-            "body"
-        ]
-    )["Records"][0]["s3"]["object"]["key"]
+    body = json.loads(sample_event("ingest-sqs-url-encoded-key.json")["Records"][0]["body"])
+    raw_key = body["Records"][0]["s3"]["object"]["key"]
     assert raw_key == "articles/world/caf%C3%A9+opening+%281%29.md"
 
 
 def test_scheduled_event_is_an_eventbridge_scheduled_event() -> None:
-    event = EventBridgeEvent(json.loads((EVENTS / "scheduled.json").read_text(encoding="utf-8")))
+    event = EventBridgeEvent(sample_event("scheduled.json"))
     assert (event.detail_type, event.source, event.detail) == ("Scheduled Event", "aws.events", {})
     assert event.resources[0].startswith("arn:aws:events:us-east-1:")
 

@@ -14,14 +14,15 @@ from feedpub.article import (
     Article,
     Image,
     figure_html,
-    is_article_key,
     parse_article,
     parse_datetime,
     plain_text,
 )
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError
-from tests.conftest import EXAMPLES, NOW
+from feedpub.names import is_article_key
+from tests.support.clock import NOW
+from tests.support.paths import EXAMPLES
 
 EXAMPLE_FILES = sorted((EXAMPLES / "articles").rglob("*.*"))
 PUBLISHED = "2026-11-20T08:00:00+07:00"
@@ -448,7 +449,8 @@ def test_is_article_key() -> None:
     assert is_article_key("articles/world/a.JSON")
     assert is_article_key("articles/world/deep/a.markdown")
     assert not is_article_key("articles/world/.a.md")
-    assert not is_article_key("articles/world/a.md.tmp")
+    # Anything else under articles/ is one too, and so is reported (a .tmp, a .txt), never skipped.
+    assert is_article_key("articles/world/a.md.tmp")
     assert not is_article_key("articles/world/")
     assert not is_article_key("feeds/world/a.json")
     assert not is_article_key("Articles/world/a.md")

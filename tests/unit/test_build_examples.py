@@ -9,7 +9,8 @@ from lxml import etree
 
 from feedpub.build import build
 from feedpub.config import SiteConfig
-from tests.conftest import EXAMPLES, NOW
+from tests.support.clock import NOW
+from tests.support.paths import EXAMPLES
 
 
 def test_examples_build_into_valid_feeds(tmp_path: Path, config: SiteConfig) -> None:

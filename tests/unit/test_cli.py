@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from feedpub.cli import main
-from tests.conftest import EXAMPLES
+from tests.support.paths import EXAMPLES, FIXTURES
 
 NOW_FLAG = ["--now", "2026-11-26T12:00:00Z"]
-CORPUS = Path(__file__).parent / "fixtures" / "articles"
+CORPUS = FIXTURES / "articles"
 GOOD = [
     EXAMPLES / "articles/business/smith-sons-bid.md",
     EXAMPLES / "articles/sport/cricket-series-sweep.json",
@@ -229,3 +229,18 @@ def test_serve_without_a_checkout_says_so(tmp_path: Path, monkeypatch: pytest.Mo
         f"{tmp_path / 'template.yaml'} is not there: install feedpub from a clone with "
         "`pip install -e '.[local]'`\n"
     )
+
+
+def test_build_reports_what_the_pipeline_would_report(tmp_path: Path) -> None:
+    """One rule for which keys are articles (`feedpub.names.is_article_key`): a .txt under
+    articles/ is reported as the pipeline reports it; a hidden file is skipped as the pipeline skips it."""
+    site = make_site(
+        tmp_path / "src",
+        {"world/good.md": GOOD_ARTICLE, "world/notes.txt": GOOD_ARTICLE, "world/.DS_Store": "\x00junk"},
+    )
+    result = run("build", site, "--out", tmp_path / "out", *NOW_FLAG)
+    assert_clean(result)
+    assert "1 articles, 1 rejected" in result.output
+    assert "articles/world/notes.txt" in result.stderr
+    assert "file: an article must be a .md (Markdown) or .json file" in result.stderr
+    assert ".DS_Store" not in result.stderr

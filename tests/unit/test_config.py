@@ -10,7 +10,7 @@ import pytest
 from feedpub.config import ConfigError, SiteConfig
 from feedpub.feeds import site_feed
 from feedpub.render import render_feed_set
-from tests.conftest import EXAMPLES
+from tests.support.paths import EXAMPLES
 
 
 def test_defaults_derive_feeds_url_and_id_authority() -> None:

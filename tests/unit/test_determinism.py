@@ -12,7 +12,8 @@ from pathlib import Path
 
 from feedpub.build import build
 from feedpub.config import SiteConfig
-from tests.conftest import EXAMPLES, NOW, ROOT
+from tests.support.clock import NOW
+from tests.support.paths import EXAMPLES, ROOT
 
 NOW_TEXT = "2026-11-26T12:00:00+00:00"
 LOCALE_CANDIDATES = [

@@ -20,8 +20,9 @@ from feedpub.build import collect_articles
 from feedpub.config import SiteConfig
 from feedpub.render import RenderedFile
 from feedpub.site import render_site
-from tests.conftest import EXAMPLES, NOW
-from tests.feedcheck import check_feed_files
+from tests.support.clock import NOW
+from tests.support.feedcheck import check_feed_files
+from tests.support.paths import EXAMPLES
 
 HUBS = ("https://pubsubhubbub.appspot.com/", "http://127.0.0.1:8181/")
 LINK = re.compile(r'<([^>]*)>;\s*rel="([^"]*)"')

@@ -10,7 +10,7 @@ from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.feeds import FeedSpec, feed_specs, id_prefix, section_feed, select_items, site_feed
 from feedpub.site import claim_ids, render_site
-from tests.conftest import NOW
+from tests.support.clock import NOW
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from feedpub.build import read_article
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError
 from feedpub.source import MAX_ARTICLE_BYTES
-from tests.expectations import (
+from tests.support.expectations import (
     SIDECAR_SUFFIX,
     Expectation,
     lookup,
@@ -23,9 +23,10 @@ from tests.expectations import (
     read_expectations,
     sidecar_path,
 )
-from tests.feedcheck import check_feed_files, render_article
+from tests.support.feedcheck import check_feed_files, render_article
+from tests.support.paths import FIXTURES
 
-CORPUS = Path(__file__).parent / "fixtures" / "articles"
+CORPUS = FIXTURES / "articles"
 
 
 def _fixtures(kind: str) -> list[Path]:

@@ -21,7 +21,8 @@ from feedpub.render.html_page import (
     render_article_page,
     render_feed_page,
 )
-from tests.conftest import EXAMPLES, NOW, ROOT
+from tests.support.clock import NOW
+from tests.support.paths import EXAMPLES, ROOT
 
 CONFIG = SiteConfig.from_toml(EXAMPLES / "feedpub.toml")
 ARTICLES, ERRORS = collect_articles(EXAMPLES, CONFIG, jobs=1)
@@ -218,7 +219,8 @@ from feedpub.build import collect_articles
 from feedpub.config import SiteConfig
 from feedpub.feeds import feed_specs, select_items
 from feedpub.render.html_page import render_article_page, render_feed_page
-from tests.conftest import EXAMPLES, NOW
+from tests.support.clock import NOW
+from tests.support.paths import EXAMPLES
 config = SiteConfig.from_toml(EXAMPLES / "feedpub.toml")
 articles, _ = collect_articles(EXAMPLES, config, jobs=1)
 digest = hashlib.sha256()

@@ -18,8 +18,8 @@ from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError
 from feedpub.sanitize import sanitize_html
 from feedpub.text import clean_text, strip_illegal, truncate_words
-from tests.conftest import EXAMPLES
-from tests.feedcheck import NS, check_feed_files, parse_strict, render_article
+from tests.support.feedcheck import NS, check_feed_files, parse_strict, render_article
+from tests.support.paths import EXAMPLES
 
 CONFIG = SiteConfig.from_toml(EXAMPLES / "feedpub.toml")
 PROFILE = settings(

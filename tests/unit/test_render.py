@@ -18,9 +18,10 @@ from feedpub.config import SiteConfig
 from feedpub.feeds import FeedSpec, feed_specs, select_items
 from feedpub.render import RenderedFile, feed_updated, render_feed_set
 from feedpub.site import render_site
-from tests.atom_check import atom_violations
-from tests.conftest import EXAMPLES, NOW
-from tests.feedcheck import NS, check_feed_file, feedparser_reads_json, json_feed_errors, parse_strict
+from tests.support.atom_check import atom_violations
+from tests.support.clock import NOW
+from tests.support.feedcheck import NS, check_feed_file, feedparser_reads_json, json_feed_errors, parse_strict
+from tests.support.paths import EXAMPLES
 
 CONFIG = SiteConfig.from_toml(EXAMPLES / "feedpub.toml")
 ARTICLES, ERRORS = collect_articles(EXAMPLES, CONFIG, jobs=1)

@@ -20,7 +20,7 @@ from feedpub.source import (
     decode_text,
     load_raw_article,
 )
-from tests.conftest import ROOT
+from tests.support.paths import FIXTURES
 
 FRONT = b'---\ntitle: Harbour reopens\npublished: "2026-11-20T08:00:00+07:00"\n---\n\nThe body.\n'
 
@@ -320,7 +320,7 @@ FAST = pytest.mark.skipif(source._FastBoundedLoader is None, reason="PyYAML with
 FIXTURE_FRONTS = sorted(
     {
         path.read_bytes().decode("utf-8", "replace").split("---\n")[1]
-        for path in (ROOT / "tests" / "fixtures" / "articles").rglob("*.md")
+        for path in (FIXTURES / "articles").rglob("*.md")
         if path.read_bytes().startswith(b"---\n") and path.read_bytes().count(b"---\n") >= 2
     }
 )

@@ -15,7 +15,7 @@ from feedpub.views.bots import is_bot
 from feedpub.views.counting import is_view, normalize_path, page_path, tally
 from feedpub.views.logs import LogFormatError, LogReadStats, Request, decompress, parse_log
 from feedpub.views.ranking import candidates, rank
-from tests.logs import (
+from tests.support.logs import (
     BOTS,
     BROWSERS,
     CHROME,

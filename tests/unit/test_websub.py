@@ -1,5 +1,6 @@
 """WebSub for the publisher: hub URLs, topics, the publish form, the Link header, the edge's
-staleness, the announcer and notifier (with fakes), and the HTTP client against a local hub."""
+staleness, the announcer and notifier (with fakes). The HTTP client against a hub on 127.0.0.1 is
+tested in tests/local/test_hub_client.py."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ import random
 from collections.abc import Mapping, Sequence
 
 import pytest
-from urllib3.util import Timeout
 
 from feedpub.announce import Announcer, HubUnavailableError, Notifier, retry_delay
 from feedpub.cache_control import TAKEDOWN_SECONDS, cache_control_problem, shared_caching
 from feedpub.config import ConfigError, SiteConfig
-from feedpub.hub_client import HubClient, HubResponse
+from feedpub.hub_client import HubResponse
 from feedpub.websub import Announcement, changed_topics, hub_url_problem, link_header, publish_body
-from tests.fake_hub import running_hub
 
 HUB = "https://hub.example.org/"
 
@@ -190,35 +189,3 @@ def test_retry_delays_grow_to_the_queue_ceiling_with_jitter() -> None:
     assert 15 <= delays[0] <= 30 and 30 <= delays[1] <= 60
     assert all(450 <= d <= 900 for d in delays[5:])
     assert len({retry_delay(3, rng) for _ in range(20)}) > 1, "jitter spreads retries"
-
-
-def test_the_client_posts_the_form_and_reads_the_answer() -> None:
-    with running_hub() as hub:
-        response = HubClient().publish(hub.url, ["https://n.example/feeds/rss.xml"])
-    assert (response.accepted, response.status, response.retries) == (True, 202, 0)
-    (notification,) = hub.received
-    assert notification.mode == "publish" and notification.topics == ["https://n.example/feeds/rss.xml"]
-    assert notification.content_type == "application/x-www-form-urlencoded"
-
-
-def test_the_client_retries_5xx_quickly_then_gives_up_without_raising() -> None:
-    with running_hub(statuses=[503, 502]) as hub:
-        response = HubClient().publish(hub.url, ["t"])
-    assert (response.accepted, response.retries, len(hub.received)) == (True, 2, 3)
-    with running_hub(default_status=503) as hub:
-        response = HubClient().publish(hub.url, ["t"])
-    assert (response.accepted, response.status, len(hub.received)) == (False, 503, 3)
-    with running_hub(default_status=400) as hub:  # a client error is not retried
-        response = HubClient().publish(hub.url, ["t"])
-    assert (response.accepted, response.status, len(hub.received)) == (False, 400, 1)
-
-
-def test_the_client_reports_a_hub_that_never_answers() -> None:
-    with running_hub() as hub:
-        url = hub.url
-    refused = HubClient().publish(url, ["t"])  # the port is closed now
-    assert (refused.accepted, refused.status) == (False, 0) and refused.reason
-    with running_hub(delay_seconds=0.6) as slow:
-        timed_out = HubClient(timeout=Timeout(connect=0.5, read=0.2)).publish(slow.url, ["t"])
-    assert (timed_out.accepted, timed_out.status) == (False, 0)
-    assert "Timeout" in timed_out.reason
