@@ -14,6 +14,7 @@ another host is answered here (images with a placeholder).
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,17 @@ if not (CHROMIUM.is_file() or shutil.which("chromium")):
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'"
 )
+
+
+def wait_until(page: Any, expression: str, timeout: float = 10.0) -> None:
+    """Poll `expression` with page.evaluate until it is truthy. Playwright's wait_for_function
+    builds its predicate with `new Function`, which the pages' Content-Security-Policy (no
+    'unsafe-eval') sometimes blocks; evaluate goes through the DevTools protocol instead."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} s: {expression}")
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -94,10 +106,10 @@ def load_lazy_images(page: Page) -> None:
     height = page.evaluate("document.documentElement.scrollHeight")
     for top in range(0, height, 600):
         page.mouse.wheel(0, 600)
-        page.wait_for_function(
-            f"window.scrollY >= Math.min({top}, document.documentElement.scrollHeight - innerHeight)"
+        wait_until(
+            page, f"window.scrollY >= Math.min({top}, document.documentElement.scrollHeight - innerHeight)"
         )
-    page.wait_for_function("Array.from(document.images).every(image => image.complete)")
+    wait_until(page, "Array.from(document.images).every(image => image.complete)")
     page.evaluate("window.scrollTo(0, 0)")
 
 
@@ -146,7 +158,7 @@ def test_feed_url_shows_the_readable_page(page: Page, served_site: ServedSite, t
         copy_buttons.first.element_handle(),
     )
     copy_buttons.first.click()
-    page.wait_for_function("window.copyLabels.length > 0")
+    wait_until(page, "window.copyLabels.length > 0")
     assert page.evaluate("window.copyLabels[0]") == "Copied"
     assert page.evaluate("navigator.clipboard.readText()") == rss_url
 
