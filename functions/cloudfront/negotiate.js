@@ -1,7 +1,7 @@
 // feedpub feed negotiation: a CloudFront Function (runtime cloudfront-js-2.0) associated with
 // SiteDistribution's default cache behavior for viewer-request and viewer-response.
 //
-// Same rule as functions/feedpub/negotiation.py (tests/test_negotiation.py runs one table of
+// Same rule as functions/feedpub/negotiation.py (tests/template/test_negotiation.py runs one table of
 // cases against both); template.yaml inlines this file byte for byte (FeedNegotiationFunction).
 //
 // viewer-request: a browser navigation (Accept starting with text/html) to a feed URL is

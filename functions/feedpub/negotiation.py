@@ -6,7 +6,7 @@ in the Accept header of a navigation; feed readers (feedparser, newsboat/libcurl
 not, so the first media type alone decides, without parsing q-values.
 
 This is the reference implementation of the rule. functions/cloudfront/negotiate.js (the
-CloudFront Function that applies it at the edge) must agree with it; tests/test_negotiation.py
+CloudFront Function that applies it at the edge) must agree with it; tests/template/test_negotiation.py
 runs one table of cases against both.
 """
 

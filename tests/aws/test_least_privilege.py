@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -112,9 +113,9 @@ def allowed_by(statement: dict[str, Any], action: str, resource: str) -> bool:
     )
 
 
-@pytest.fixture
-def deployed(request: pytest.FixtureRequest) -> Iterator[tuple[Stack, Recorder]]:
-    parameters = getattr(request, "param", {})
+@contextmanager
+def recorded_stack(parameters: dict[str, str]) -> Iterator[tuple[Stack, Recorder]]:
+    """The template's stack in moto, with every call of the feedpub clients recorded."""
     with fake_aws_environment(), mock_aws():
         stack = stack_in_moto(parameters=parameters)
         recorder = Recorder(account=stack.account_id)
@@ -126,6 +127,12 @@ def deployed(request: pytest.FixtureRequest) -> Iterator[tuple[Stack, Recorder]]
         yield stack, recorder
         clients.client.cache_clear()
         runtime.cache_clear()
+
+
+@pytest.fixture
+def deployed(request: pytest.FixtureRequest) -> Iterator[tuple[Stack, Recorder]]:
+    with recorded_stack(getattr(request, "param", {})) as recorded:
+        yield recorded
 
 
 def use_function_environment(monkeypatch: pytest.MonkeyPatch, stack: Stack, logical_id: str) -> None:
@@ -276,17 +283,8 @@ def local_hub() -> Iterator[str]:
 
 @pytest.fixture
 def deployed_with_local_hub(local_hub: str) -> Iterator[tuple[Stack, Recorder]]:
-    with fake_aws_environment(), mock_aws():
-        stack = stack_in_moto(parameters={"WebSubHubs": local_hub})
-        recorder = Recorder(account=stack.account_id)
-        clients.client.cache_clear()
-        for service in ("s3", "dynamodb", "sqs"):
-            events = clients.client(service).meta.events
-            events.register("before-parameter-build.*.*", recorder.before)
-            events.register("after-call.*.*", recorder.after)
-        yield stack, recorder
-        clients.client.cache_clear()
-        runtime.cache_clear()
+    with recorded_stack({"WebSubHubs": local_hub}) as recorded:
+        yield recorded
 
 
 def test_ping_function_policy_is_exact(

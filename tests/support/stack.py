@@ -23,26 +23,24 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import pickle
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from feedpub.local.runner import LocalFunction, functions_of
 from feedpub.local.s3_events import emulate_s3_events
 from feedpub.local.stack import (
-    FAKE_AWS_ENV,
     STACK_NAME,
     TEMPLATE_PATH,
-    UNSAFE_AWS_ENV,
     Stack,
     create_stack,
+    fake_aws_environment,
     load_template,
 )
 
@@ -150,7 +148,9 @@ def _pem(key: Any) -> bytes:
     return pem
 
 
+@cache
 def _private_key(pem: bytes) -> Any:
+    """The key, loaded once per process (loading checks an RSA key: tens of ms); keys are immutable."""
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     return load_pem_private_key(pem, None)
@@ -167,27 +167,8 @@ def stack_on_endpoint(
 ) -> Stack:
     """create_stack against the moto server at `endpoint` (AWS_ENDPOINT_URL and fake credentials
     for the duration, as `feedpub serve` sets them)."""
-    with endpoint_environment(endpoint):
+    with fake_aws_environment(endpoint):
         return create_stack(name, parameters, template_path=template_path)
-
-
-@contextmanager
-def endpoint_environment(endpoint: str) -> Iterator[None]:
-    """Fake credentials and every AWS client pointed at `endpoint`, for the duration."""
-    names = (*FAKE_AWS_ENV, *UNSAFE_AWS_ENV)
-    saved = {name: os.environ.get(name) for name in names}
-    try:
-        for name in UNSAFE_AWS_ENV:
-            os.environ.pop(name, None)
-        os.environ.update(FAKE_AWS_ENV)
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 # -- What the template says the pipeline does ---------------------------------------------------

@@ -35,7 +35,7 @@ Deliberate differences from a real deployment (`Stack.adjustments`):
   ingest queue;
 - the CloudFront Function is created but not published (moto has no PublishFunction), and moto's
   CloudFront accepts the distribution's FunctionAssociations but does not keep them (the template
-  tests and tests/test_negotiation.py check them instead);
+  tests and tests/template/test_negotiation.py check them instead);
 - bucket-policy statements with a Condition are not applied: moto enforces bucket policies but
   treats any condition it cannot evaluate (aws:SecureTransport, AWS:SourceArn) as matched, so the
   TLS-only Deny would refuse every request and the CloudFront Allow would become a Deny. With this
@@ -102,13 +102,16 @@ _NO_VALUE = object()
 
 
 @contextmanager
-def fake_aws_environment() -> Iterator[None]:
-    """Fake credentials and us-east-1 for the duration, with profile/endpoint variables removed."""
+def fake_aws_environment(endpoint: str = "") -> Iterator[None]:
+    """Fake credentials and us-east-1 for the duration, with profile/endpoint variables removed;
+    with `endpoint`, every client is pointed there (a moto server, as `feedpub serve` does)."""
     saved = {name: os.environ.get(name) for name in (*FAKE_AWS_ENV, *UNSAFE_AWS_ENV)}
     try:
         for name in UNSAFE_AWS_ENV:
             os.environ.pop(name, None)
         os.environ.update(FAKE_AWS_ENV)
+        if endpoint:
+            os.environ["AWS_ENDPOINT_URL"] = endpoint
         yield
     finally:
         for name, value in saved.items():
@@ -796,7 +799,7 @@ class _Applier:
             return
         unsupported = set(notification) - {"QueueConfigurations"}
         if unsupported:
-            raise NotImplementedError(f"tests/aws/stack.py cannot apply {sorted(unsupported)} of {logical}")
+            raise NotImplementedError(f"feedpub.local.stack cannot apply {sorted(unsupported)} of {logical}")
         queue_configurations = []
         for entry in notification.get("QueueConfigurations", []):
             api: dict[str, Any] = {"QueueArn": entry["Queue"], "Events": [entry["Event"]]}
