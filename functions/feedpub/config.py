@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from feedpub.cache_control import cache_control_problem
+from feedpub.choices import NO_FEEDS, ChoiceError, FeedChoice, parse_items_per_kind, parse_partners
 from feedpub.text import clean_text
 from feedpub.websub import hub_url_problem
 
@@ -59,6 +60,13 @@ def _hub_list(value: Any, origin: str) -> tuple[str, ...]:
 
 
 ENV_PREFIX = "FEEDPUB_"
+CHOICE_PARSERS: dict[str, Any] = {
+    "tag_feeds": lambda value: FeedChoice.parse(value, "tag_feeds"),
+    "author_feeds": lambda value: FeedChoice.parse(value, "author_feeds"),
+    "items_per_kind": parse_items_per_kind,
+    "partners": parse_partners,
+}
+"""Settings that are lists or choices, each read from TOML or from the environment's string form."""
 INT_SETTINGS = frozenset({"items_per_feed", "ttl_minutes", "most_viewed_items", "most_viewed_hours"})
 
 
@@ -98,10 +106,21 @@ class SiteConfig:
     """Display names of sections by slug; a missing slug is shown title-cased."""
     websub_hubs: tuple[str, ...] = ()
     """WebSub hubs every feed advertises and every change is announced to; empty: no push."""
+    tag_feeds: FeedChoice = NO_FEEDS
+    """Which tags get a feed set under `feeds/tags/<slug>/`: none (default), all, or those listed."""
+    author_feeds: FeedChoice = NO_FEEDS
+    """Which authors get a feed set under `feeds/authors/<slug>/`: none (default), all, or those listed."""
+    items_per_kind: Mapping[str, int] = field(default_factory=dict)
+    """Items per feed by kind (site, section, tag, author, partner); a kind not named: items_per_feed."""
+    partners: tuple[str, ...] = ()
+    """Partners the site enables: their rules are checked on every feed written, and a partner that
+    needs its own document (SmartNews) gets it under `feeds/partners/<partner>/`."""
+    logo_url: str = ""
+    """The site's logo (absolute https URL), for partners that show one (SmartNews `snf:logo`)."""
 
     def __post_init__(self) -> None:
         problems = []
-        for name in ("base_url", "feeds_url"):
+        for name in ("base_url", "feeds_url", "logo_url"):
             value = getattr(self, name)
             if value and urlsplit(value).scheme not in ("http", "https"):
                 problems.append(f"{name} must be an absolute http(s) URL, not {value!r}")
@@ -133,6 +152,10 @@ class SiteConfig:
         object.__setattr__(self, "feeds_url", self.feeds_url.rstrip("/"))
         if not self.id_authority:
             object.__setattr__(self, "id_authority", urlsplit(self.base_url).hostname or "localhost")
+
+    def items_for(self, kind: str) -> int:
+        """How many items a feed of `kind` (see `names.FEED_KINDS`) carries."""
+        return self.items_per_kind.get(kind, self.items_per_feed)
 
     def section_title(self, slug: str) -> str:
         """The display name of a section."""
@@ -170,6 +193,12 @@ class SiteConfig:
             if key == "websub_hubs":
                 values[key] = _hub_list(value, origin)
                 continue
+            if key in CHOICE_PARSERS:
+                try:
+                    values[key] = CHOICE_PARSERS[key](value)
+                except ChoiceError as exc:
+                    raise ConfigError(f"{origin}: {exc}") from None
+                continue
             if key == "sections":
                 if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
                     raise ConfigError(f'{origin}: sections must be a table of slug = "Title"')
@@ -205,8 +234,10 @@ class SiteConfig:
             raw = environ.get(ENV_PREFIX + f.name.upper())
             if raw is None or raw == "":
                 continue
-            if f.name == "websub_hubs":
+            if f.name in ("websub_hubs", "partners"):
                 data[f.name] = [hub.strip() for hub in raw.split(",") if hub.strip()]
+            elif f.name in ("tag_feeds", "author_feeds") and raw.strip().lower() not in ("all", "none"):
+                data[f.name] = [name for name in raw.split(",") if name.strip()]
             elif f.name == "sections":
                 pairs = [p.split("=", 1) for p in raw.split(",") if "=" in p]
                 data[f.name] = {k.strip(): v.strip() for k, v in pairs}

@@ -60,6 +60,24 @@ SITE_FEED = "site"
 SECTION_FEED_PREFIX = "section#"
 """Index name of a section's feed is `section#<slug>`: kept apart from `site` whatever the section
 is called (`feeds.section_feed_name`). As a feed set, a section is named by its slug alone."""
+TAG_FEED_PREFIX = "tag#"
+"""Index name of a tag's feed, `tag#<slug>`; published under `feeds/tags/<slug>/`."""
+AUTHOR_FEED_PREFIX = "author#"
+"""Index name of an author's feed, `author#<slug>`; published under `feeds/authors/<slug>/`."""
+TAGS_FOLDER = "tags"
+AUTHORS_FOLDER = "authors"
+PARTNERS_FOLDER = "partners"
+"""`feeds/partners/<partner>/rss.xml`: a partner's own variant of the site feed."""
+
+FEED_KINDS = ("site", "section", "tag", "author", "partner")
+"""The kinds of feed set, as `items_per_kind` in the site config names them."""
+PARTNERS = ("google-news", "apple-news", "flipboard", "msn", "smartnews")
+"""The aggregators whose published feed rules feedpub knows (`feedpub doctor --for`, `partners`)."""
+
+# -- the site bucket: sitemaps --------------------------------------------------------------------
+
+SITEMAPS_PREFIX = "sitemaps"
+"""Key prefix (and folder under a local --out) of the sitemaps: news.xml, index.xml, articles-YYYY-MM.xml."""
 
 # -- items of the ArticlesTable (pk / sk) ---------------------------------------------------------
 

@@ -153,6 +153,11 @@ def test_parameters_and_their_defaults(cfn: dict[str, Any]) -> None:
         "ItemsPerFeed": 50,
         "FeedCacheControl": "public, max-age=60, s-maxage=0, proxy-revalidate",
         "WebSubHubs": "https://pubsubhubbub.appspot.com/",
+        "TagFeeds": "none",
+        "AuthorFeeds": "none",
+        "ItemsPerKind": "",
+        "Partners": "",
+        "SiteLogoUrl": "",
         "PublishSchedule": "rate(5 minutes)",
         "MostViewedSchedule": "rate(5 minutes)",
         "MostViewedItems": 10,
@@ -164,6 +169,24 @@ def test_parameters_and_their_defaults(cfn: dict[str, Any]) -> None:
     assert cfn["Parameters"]["ItemsPerFeed"]["Type"] == "Number"
     assert re.fullmatch(cfn["Parameters"]["SiteBaseUrl"]["AllowedPattern"], "https://www.example.com")
     assert not re.fullmatch(cfn["Parameters"]["SiteBaseUrl"]["AllowedPattern"], "https://www.example.com/")
+    # What CloudFormation lets through, the functions accept (and the reverse, for the examples).
+    from feedpub.config import SiteConfig
+
+    accepted = {
+        "TagFeeds": ["none", "all", "Climate,Port Ellis"],
+        "ItemsPerKind": ["", "tag=20,partner=30"],
+        "Partners": ["", "smartnews,msn"],
+        "SiteLogoUrl": ["", "https://www.example.com/logo.png"],
+    }
+    variables = {"TagFeeds": "TAG_FEEDS", "ItemsPerKind": "ITEMS_PER_KIND", "Partners": "PARTNERS",
+                 "SiteLogoUrl": "LOGO_URL"}  # fmt: skip
+    for name, values in accepted.items():
+        for value in values:
+            assert re.fullmatch(cfn["Parameters"][name]["AllowedPattern"], value), (name, value)
+            SiteConfig.from_env({f"FEEDPUB_{variables[name]}": value})
+    refused = (("TagFeeds", ""), ("TagFeeds", ",x"), ("ItemsPerKind", "tags=2"), ("Partners", "msnbc"))
+    for name, value in refused:
+        assert not re.fullmatch(cfn["Parameters"][name]["AllowedPattern"], value), (name, value)
     hubs = cfn["Parameters"]["WebSubHubs"]
     assert hubs["Type"] == "CommaDelimitedList"
     # CloudFormation checks the pattern against each hub: what the functions would refuse, it refuses.
@@ -392,6 +415,11 @@ def test_functions_share_runtime_settings_and_environment(resources: dict[str, A
         "FEEDPUB_MOST_VIEWED_HOURS": {"Ref": "MostViewedHours"},
         "FEEDPUB_FEEDS_URL": {"Fn::Sub": "${SiteBaseUrl}/feeds"},
         "FEEDPUB_WEBSUB_HUBS": {"Fn::Join": [",", {"Ref": "WebSubHubs"}]},
+        "FEEDPUB_TAG_FEEDS": {"Ref": "TagFeeds"},
+        "FEEDPUB_AUTHOR_FEEDS": {"Ref": "AuthorFeeds"},
+        "FEEDPUB_ITEMS_PER_KIND": {"Ref": "ItemsPerKind"},
+        "FEEDPUB_PARTNERS": {"Ref": "Partners"},
+        "FEEDPUB_LOGO_URL": {"Ref": "SiteLogoUrl"},
         "PING_QUEUE_URL": {"Ref": "PingQueue"},
         "LOCK_SECONDS": "90",
         "POWERTOOLS_SERVICE_NAME": "feedpub",
@@ -653,6 +681,7 @@ def test_function_environment_is_what_moto_lambda_holds(stack: Stack, function: 
         50,
         ("https://pubsubhubbub.appspot.com/",),
     )
+    assert (config.tag_feeds.enabled, config.author_feeds.enabled, config.partners) == (False, False, ())
 
 
 def test_function_policies_resolve_to_the_stacks_arns(stack: Stack) -> None:

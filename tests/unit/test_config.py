@@ -194,3 +194,47 @@ def test_empty_feed_renders_with_a_year_only_tag_date() -> None:
     config = SiteConfig(id_date="2026")
     files = render_feed_set(site_feed(config), [], config)
     assert len(files) == 4
+
+
+# --- tag, author and partner feeds --------------------------------------------------------------
+
+
+def test_feed_choices_read_from_toml_and_environment_alike() -> None:
+    from_toml = SiteConfig.from_mapping(
+        {"tag_feeds": ["Climate", "Port Ellis"], "author_feeds": "all", "partners": ["smartnews", "MSN"],
+         "items_per_kind": {"partner": 30, "tag": "20"}}
+    )  # fmt: skip
+    from_env = SiteConfig.from_env(
+        {"FEEDPUB_TAG_FEEDS": "Climate, Port Ellis", "FEEDPUB_AUTHOR_FEEDS": "ALL",
+         "FEEDPUB_PARTNERS": "smartnews,msn", "FEEDPUB_ITEMS_PER_KIND": "partner=30,tag=20"}
+    )  # fmt: skip
+    assert from_toml == from_env
+    assert from_env.tag_feeds.includes("port ellis") and from_env.tag_feeds.includes("Clímate")
+    assert not from_env.tag_feeds.includes("Elections")
+    assert from_env.author_feeds.includes("Ana Lima") and not from_env.author_feeds.includes("!!")
+    assert from_env.partners == ("smartnews", "msn")
+    counts = (from_env.items_for("partner"), from_env.items_for("tag"), from_env.items_for("site"))
+    assert counts == (30, 20, 50)
+    assert SiteConfig().tag_feeds.enabled is False and SiteConfig().author_feeds.enabled is False
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ({"tag_feeds": "some"}, 'tag_feeds must be "all", "none" or a list of names'),
+        ({"author_feeds": []}, "author_feeds must be"),
+        ({"tag_feeds": ["Climate", 7]}, "tag_feeds: 7 is not a name"),
+        ({"tag_feeds": ["!!"]}, "tag_feeds: '!!' is not a name"),
+        ({"partners": ["gogle-news"]}, "did you mean google-news?"),
+        ({"partners": "smartnews"}, "partners must be a list"),
+        ({"items_per_kind": {"tags": 3}}, "'tags' is not a kind of feed"),
+        ({"items_per_kind": {"tag": 0}}, "tag must be a whole number from 1 to 1000"),
+        ({"items_per_kind": "tag:3"}, "items_per_kind must look like tag=20"),
+        ({"logo_url": "logo.png"}, "logo_url must be an absolute http(s) URL"),
+    ],
+)
+def test_feed_choices_reject_by_name(data: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        SiteConfig.from_mapping(data, origin="feedpub.toml")
+    assert str(caught.value).startswith("feedpub.toml: ")
+    assert fragment in str(caught.value)
