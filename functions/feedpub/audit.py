@@ -18,7 +18,7 @@ from feedpub.aws.index_table import ArticleIndex, SourceState
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError
-from feedpub.feeds import is_section_feed, section_feed_name, select_items, spec_for
+from feedpub.feeds import feed_order, feeds_of, select_items, spec_for
 from feedpub.names import JSON_FEED_FILE, SITE_FEED, is_article_key
 from feedpub.site import claim_ids
 
@@ -57,7 +57,7 @@ def audit(
     articles += _kept_versions(rejected, sources, index)
     found = _audit_objects(contents.versions, rejected, sources, reports)
     found += _audit_orphans(sources, contents.versions.keys() | rejected)
-    for feed in _feeds_to_audit(articles, index, now):
+    for feed in _feeds_to_audit(articles, index, config, now):
         found += _audit_feed(feed, articles, site, config, now)
     return sorted(found, key=lambda d: (d.kind, d.where, d.detail))
 
@@ -107,11 +107,13 @@ def _audit_orphans(sources: dict[str, SourceState], objects: set[str]) -> list[D
     ]
 
 
-def _feeds_to_audit(articles: list[Article], index: ArticleIndex, now: datetime) -> list[str]:
-    """The site's feed, each section's with a listed article, and each section's ever published."""
-    feeds = {SITE_FEED} | {section_feed_name(a.section) for a in articles if a.is_listed(now)}
-    feeds |= {f for f in index.publish_state().revs if is_section_feed(f)}
-    return sorted(feeds)
+def _feeds_to_audit(
+    articles: list[Article], index: ArticleIndex, config: SiteConfig, now: datetime
+) -> list[str]:
+    """The site's feed, every feed with a listed article, and every feed ever published."""
+    feeds = {SITE_FEED} | {feed for a in articles if a.is_listed(now) for feed in feeds_of(a, config)}
+    feeds |= set(index.publish_state().revs)
+    return sorted(feeds, key=feed_order)
 
 
 def _kept_versions(rejected: set[str], sources: dict[str, SourceState], index: ArticleIndex) -> list[Article]:
@@ -140,7 +142,7 @@ def _audit_feed(
     feed: str, articles: list[Article], site: SiteBucket, config: SiteConfig, now: datetime
 ) -> list[Discrepancy]:
     spec = spec_for(feed, config)
-    expected = select_items(articles, spec, now, config.items_per_feed)
+    expected = select_items(articles, spec, config, now)
     where = spec.key(JSON_FEED_FILE)
     body = site.read(where)
     if body is None:

@@ -192,6 +192,7 @@ def check(files: tuple[Path, ...], section: str | None, config_path: Path | None
     upload it.
     """
     from feedpub.build import read_article
+    from feedpub.feeds import fan_out_warnings
 
     search = next((d for d in [files[0].resolve(), *files[0].resolve().parents]
                    if (d / CONFIG_NAME).is_file()), None)  # fmt: skip
@@ -214,6 +215,8 @@ def check(files: tuple[Path, ...], section: str | None, config_path: Path | None
             if not article.is_listed(now) else "ok")  # fmt: skip
         click.secho(f"✓ {key}", fg="green", nl=False)
         click.echo(f"  id={article.id} section={article.section} {state}")
+        for warning in fan_out_warnings(article, config):
+            click.secho(f"  ! {warning}", fg="yellow")
     click.echo(f"{len(paths) - failed} ok, {failed} with problems")
     if failed:
         sys.exit(1)

@@ -1,7 +1,9 @@
 """Which feeds a site has, what each is called, and which articles each carries.
 
 Two views of one decision: the index lists each article in the feeds `feeds_of` names, in
-`entry_sort_key` order; a build (or an audit) selects the same articles with `select_items`.
+`entry_sort_key` order; a build (or an audit) selects the same articles with `group_items` and
+`select_items`, which ask `feeds_of` too. A feed set is the whole site, a section, a tag or an
+author (tags and authors only as the site config's `tag_feeds` / `author_feeds` choose).
 """
 
 from __future__ import annotations
@@ -12,32 +14,58 @@ from datetime import UTC, datetime
 
 from feedpub.article import Article
 from feedpub.config import SiteConfig
-from feedpub.names import FEEDS_PREFIX, SECTION_FEED_PREFIX, SITE_FEED
+from feedpub.names import (
+    AUTHOR_FEED_PREFIX,
+    AUTHORS_FOLDER,
+    FEEDS_PREFIX,
+    SECTION_FEED_PREFIX,
+    SITE_FEED,
+    TAG_FEED_PREFIX,
+    TAGS_FOLDER,
+)
+from feedpub.text import slugify
 
 ENTRY_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 """Fixed-width UTC time: the byte order of the index's sort keys is the feeds' order."""
+MAX_TAG_FEEDS = 10
+"""Tag feeds one article joins at most (its first tags with a feed, in the order written); more
+tags stay categories of the item. Bounds what one upload writes: each feed set is 4 files."""
+MAX_AUTHOR_FEEDS = 5
+"""Author feeds one article joins at most (its first authors with a feed)."""
+KIND_ORDER = ("site", "section", "tag", "author")
 
 
 @dataclass(frozen=True, slots=True)
 class FeedSpec:
-    """One set of feeds (RSS, Atom, JSON): the whole site or one section."""
+    """One set of feeds (RSS, Atom, JSON and the HTML page): the site, a section, a tag or an author."""
 
     name: str
-    """`site`, or a section slug."""
+    """`site`, a section slug, `tags/<slug>` or `authors/<slug>`: the feed id's last part."""
     title: str
     description: str
     home_url: str
     folder: str
-    """Path of this feed set below the feeds root: `` for the site, the slug for a section."""
+    """Path of this feed set below the feeds root: `` for the site, the slug for a section,
+    `tags/<slug>` and `authors/<slug>` for the others."""
     feeds_url: str
     """Public URL of the feeds root, from the site config."""
     id_prefix: str
     """Tag URI prefix shared by feed and item ids, e.g. `tag:www.example.com,2026-01-01:`."""
+    kind: str = "site"
+    """`site`, `section`, `tag` or `author` (`names.FEED_KINDS`): picks the item count."""
 
     @property
     def section(self) -> str | None:
-        """The section this feed set filters on, or None for the whole site."""
-        return None if self.name == SITE_FEED else self.name
+        """The section this feed set filters on (section feeds only), else None."""
+        return self.name if self.kind == "section" else None
+
+    @property
+    def feed(self) -> str:
+        """The index name of this feed set's feed (inverse of `spec_for`)."""
+        prefixes = {"section": SECTION_FEED_PREFIX, "tag": TAG_FEED_PREFIX, "author": AUTHOR_FEED_PREFIX}
+        if self.kind not in prefixes:
+            return SITE_FEED
+        return prefixes[self.kind] + self.name.rsplit("/", 1)[-1]
 
     def key(self, filename: str) -> str:
         """Object key (or relative path) of one of this set's files."""
@@ -53,7 +81,7 @@ class FeedSpec:
         return f"{self.id_prefix}feed/{self.name}"
 
     def item_id(self, article: Article) -> str:
-        """Permanent id of an item: the same in RSS guid, Atom id and JSON Feed id."""
+        """Permanent id of an item: the same in RSS guid, Atom id and JSON Feed id, in every feed."""
         return f"{self.id_prefix}article/{article.id}"
 
 
@@ -78,28 +106,30 @@ def section_feed(config: SiteConfig, section: str, section_title: str | None = N
         name=section, title=f"{config.title}: {label}",
         description=f"The latest {label} stories from {config.title}.",
         home_url=f"{config.base_url}/{section}/", folder=section, feeds_url=config.feeds_url,
-        id_prefix=id_prefix(config),
+        id_prefix=id_prefix(config), kind="section",
     )  # fmt: skip
 
 
-def feed_specs(config: SiteConfig, articles: Iterable[Article], now: datetime) -> list[FeedSpec]:
-    """The site feed set and one per section with a listed article, sections sorted by slug.
-
-    A section whose only articles are drafts or embargoed gets no feed yet: its name would
-    give the unpublished story away.
-    """
-    titles: dict[str, str] = {}
-    for article in articles:
-        if article.is_listed(now):
-            titles.setdefault(article.section, article.section_title)
-    return [site_feed(config)] + [section_feed(config, s, titles[s]) for s in sorted(titles)]
+def tag_feed(config: SiteConfig, slug: str, label: str) -> FeedSpec:
+    """The feed set of one tag; its home is its own HTML page (a site's tag pages are its own)."""
+    folder = f"{TAGS_FOLDER}/{slug}"
+    return FeedSpec(
+        name=folder, title=f"{config.title}: {label}",
+        description=f"The latest stories tagged {label} from {config.title}.",
+        home_url=f"{config.feeds_url}/{folder}/", folder=folder, feeds_url=config.feeds_url,
+        id_prefix=id_prefix(config), kind="tag",
+    )  # fmt: skip
 
 
-def select_items(articles: Iterable[Article], spec: FeedSpec, now: datetime, limit: int) -> list[Article]:
-    """The newest `limit` listed articles of a feed set, newest first, ties broken by id."""
-    chosen = [a for a in articles if a.is_listed(now) and (spec.section in (None, a.section))]
-    chosen.sort(key=Article.sort_key, reverse=True)
-    return chosen[:limit]
+def author_feed(config: SiteConfig, slug: str, label: str) -> FeedSpec:
+    """The feed set of one author."""
+    folder = f"{AUTHORS_FOLDER}/{slug}"
+    return FeedSpec(
+        name=folder, title=f"{config.title}: {label}",
+        description=f"The latest stories by {label} from {config.title}.",
+        home_url=f"{config.feeds_url}/{folder}/", folder=folder, feeds_url=config.feeds_url,
+        id_prefix=id_prefix(config), kind="author",
+    )  # fmt: skip
 
 
 # -- the feeds of the index -----------------------------------------------------------------------
@@ -108,6 +138,16 @@ def select_items(articles: Iterable[Article], spec: FeedSpec, now: datetime, lim
 def section_feed_name(section: str) -> str:
     """Index name of a section's feed (kept apart from `site` whatever the section is called)."""
     return f"{SECTION_FEED_PREFIX}{section}"
+
+
+def tag_feed_name(slug: str) -> str:
+    """Index name of a tag's feed."""
+    return f"{TAG_FEED_PREFIX}{slug}"
+
+
+def author_feed_name(slug: str) -> str:
+    """Index name of an author's feed."""
+    return f"{AUTHOR_FEED_PREFIX}{slug}"
 
 
 def is_section_feed(feed: str) -> bool:
@@ -120,9 +160,62 @@ def feed_section(feed: str) -> str:
     return feed.removeprefix(SECTION_FEED_PREFIX)
 
 
-def feeds_of(article: Article) -> list[str]:
-    """The feeds an article is listed in: the site's and its section's (drafts: none)."""
-    return [] if article.draft else [SITE_FEED, section_feed_name(article.section)]
+def feed_kind(feed: str) -> str:
+    """The kind (`site`, `section`, `tag`, `author`) of an index feed name."""
+    if feed == SITE_FEED:
+        return "site"
+    return feed.split("#", 1)[0] if "#" in feed else "section"
+
+
+def _first_slugs(names: Iterable[str], wanted: int) -> list[str]:
+    """The slugs of the first `wanted` distinct names: two spellings of one slug count once."""
+    slugs = dict.fromkeys(slug for slug in map(slugify, names) if slug)
+    return list(slugs)[:wanted]
+
+
+def tag_slugs(article: Article, config: SiteConfig) -> list[str]:
+    """The tags of `article` that get a feed, as slugs: those the config chooses, at most 10."""
+    return _first_slugs((tag for tag in article.tags if config.tag_feeds.includes(tag)), MAX_TAG_FEEDS)
+
+
+def author_slugs(article: Article, config: SiteConfig) -> list[str]:
+    """The authors of `article` that get a feed, as slugs: those the config chooses, at most 5."""
+    chosen = (name for name in article.authors if config.author_feeds.includes(name))
+    return _first_slugs(chosen, MAX_AUTHOR_FEEDS)
+
+
+def fan_out_warnings(article: Article, config: SiteConfig) -> list[str]:
+    """What an editor should know about the feeds an article joins: tags or authors past the limit."""
+    warnings = []
+    limits = (("tags", article.tags, config.tag_feeds, MAX_TAG_FEEDS),
+              ("authors", article.authors, config.author_feeds, MAX_AUTHOR_FEEDS))  # fmt: skip
+    for field, names, choice, limit in limits:
+        chosen = _first_slugs((name for name in names if choice.includes(name)), len(names))
+        if len(chosen) > limit:
+            warnings.append(
+                f"{field}: {len(chosen)} of them have feeds on this site, but a story joins at most "
+                f"{limit}: it is left out of the feeds of {', '.join(chosen[limit:])} (they stay "
+                f"categories); put the {limit} that matter most first"
+            )
+    return warnings
+
+
+def feeds_of(article: Article, config: SiteConfig) -> list[str]:
+    """The feeds an article is listed in: the site's, its section's, and its chosen tags' and
+    authors' (drafts: none)."""
+    if article.draft:
+        return []
+    return [
+        SITE_FEED,
+        section_feed_name(article.section),
+        *(tag_feed_name(slug) for slug in tag_slugs(article, config)),
+        *(author_feed_name(slug) for slug in author_slugs(article, config)),
+    ]
+
+
+def feed_order(feed: str) -> tuple[int, str]:
+    """Feeds in the order a site lists them: site, sections, tags, authors; each by slug."""
+    return (KIND_ORDER.index(feed_kind(feed)), feed)
 
 
 def entry_sort_key(article: Article) -> str:
@@ -136,8 +229,51 @@ def entries_published_by(now: datetime) -> str:
     return now.astimezone(UTC).strftime(ENTRY_TIME_FORMAT) + "$"  # '$' sorts after '#'
 
 
-def spec_for(feed: str, config: SiteConfig, section_title: str | None = None) -> FeedSpec:
-    """The FeedSpec of an index feed name."""
+def _label(slug: str, names: Iterable[str]) -> str:
+    """How a tag or author feed is titled: the smallest of the names its items spell with this
+    slug (`Port Ellis` before `port ellis`), so the title is the same however the items arrive."""
+    return min((name for name in names if slugify(name) == slug), default=slug.replace("-", " ").title())
+
+
+def spec_for(feed: str, config: SiteConfig, items: Iterable[Article] = ()) -> FeedSpec:
+    """The FeedSpec of an index feed name; `items` (the feed's) name sections, tags and authors."""
+    items = list(items)
+    kind, _, slug = feed.partition("#")
     if feed == SITE_FEED:
         return site_feed(config)
-    return section_feed(config, feed_section(feed), section_title)
+    if kind == "tag":
+        return tag_feed(config, slug, _label(slug, (tag for a in items for tag in a.tags)))
+    if kind == "author":
+        return author_feed(config, slug, _label(slug, (name for a in items for name in a.authors)))
+    return section_feed(config, feed_section(feed), items[0].section_title if items else None)
+
+
+def group_items(articles: Iterable[Article], config: SiteConfig, now: datetime) -> dict[str, list[Article]]:
+    """Every feed with a listed article, in `feed_order`, each with its newest items (as many as
+    its kind carries), newest first, ties broken by id: what the index's Queries return."""
+    groups: dict[str, list[Article]] = {}
+    for article in articles:
+        if article.is_listed(now):
+            for feed in feeds_of(article, config):
+                groups.setdefault(feed, []).append(article)
+    chosen: dict[str, list[Article]] = {SITE_FEED: []}
+    for feed in sorted(groups, key=feed_order):
+        items = sorted(groups[feed], key=Article.sort_key, reverse=True)
+        chosen[feed] = items[: config.items_for(feed_kind(feed))]
+    return chosen
+
+
+def feed_specs(config: SiteConfig, articles: Iterable[Article], now: datetime) -> list[FeedSpec]:
+    """Every feed set a build writes: the site's, then each section, tag and author with a listed
+    article (a section whose only stories are drafts or embargoed gets none: its name would give
+    them away)."""
+    return [spec_for(feed, config, items) for feed, items in group_items(articles, config, now).items()]
+
+
+def select_items(
+    articles: Iterable[Article], spec: FeedSpec, config: SiteConfig, now: datetime, limit: int | None = None
+) -> list[Article]:
+    """The items of one feed set as `group_items` selects them (`limit`: the kind's count)."""
+    listed = [a for a in articles if a.is_listed(now) and spec.feed in feeds_of(a, config)]
+    listed.sort(key=Article.sort_key, reverse=True)
+    return listed[: config.items_for(spec.kind) if limit is None else limit]

@@ -23,6 +23,7 @@ from feedpub.aws.index_table import (
 )
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
+from feedpub.feeds import feeds_of
 
 MAX_ROUNDS = 6
 
@@ -105,24 +106,23 @@ class Ingestor:
 
     def _index(self, stored: StoredArticle, previous: SourceState | None, now: datetime) -> IngestOutcome:
         key = stored.key
-        if previous and previous.version == stored.version.token and not previous.reported:
+        try:
+            article = parse_article(key, stored.data, self.config)
+        except ArticleError as error:  # for an indexed version: the site's settings changed since
+            return self._reject(error, stored, previous)
+        feeds_listed = feeds_of(article, self.config)
+        indexed = previous and previous.version == stored.version.token and not previous.reported
+        if indexed and previous and set(feeds_listed) == previous.feeds:
             # Already indexed (a duplicate event, or a redelivery after a failure past the commit):
             # tag it again (the failed delivery may not have), and name its feeds, so the publish
             # that follows counts and publishes them (unchanged bytes are still not rewritten).
-            try:
-                article = parse_article(key, stored.data, self.config)
-            except ArticleError as error:  # only if the site's settings changed since
-                return self._reject(error, stored, previous)
+            # If the site's settings moved it (tag or author feeds turned on), it is indexed again.
             self.bucket.tag_status(stored, article_status(article, now))
             return IngestOutcome(key, "unchanged", previous.feeds, previous.article_id)
-        try:
-            article = parse_article(key, stored.data, self.config)
-        except ArticleError as error:
-            return self._reject(error, stored, previous)
         if previous and previous.reported:
             self.bucket.delete_report(key)
         try:
-            feeds = self.index.commit(key, previous, article, stored.version.token)
+            feeds = self.index.commit(key, previous, article, stored.version.token, feeds_listed)
         except IdTakenError as taken:
             problem = Problem(
                 "id",

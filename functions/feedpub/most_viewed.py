@@ -10,8 +10,8 @@ from feedpub.aws.index_table import ArticleIndex
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.aws.views_table import ViewCounts, window_partitions
 from feedpub.config import SiteConfig
-from feedpub.feeds import FeedSpec, feed_section, section_feed, site_feed
-from feedpub.names import MOST_VIEWED_FILE, MOST_VIEWED_WEEK_FILE, SITE_FEED
+from feedpub.feeds import FeedSpec, feed_section, is_section_feed, section_feed, site_feed
+from feedpub.names import MOST_VIEWED_FILE, MOST_VIEWED_WEEK_FILE
 from feedpub.publish import content_hash
 from feedpub.render import JSON_FEED_TYPE, RenderedFile, feed_file
 from feedpub.render.jsonfeed import render_most_viewed
@@ -92,7 +92,7 @@ class MostViewedPublisher:
     def publish(self, now: datetime) -> tuple[list[str], list[str]]:
         """Render and write; returns (written keys, unchanged keys)."""
         published = self.counts.published_hashes()
-        sections = {feed_section(feed) for feed in self.index.publish_state().revs if feed != SITE_FEED}
+        sections = {feed_section(feed) for feed in self.index.publish_state().revs if is_section_feed(feed)}
         written: list[str] = []
         unchanged: list[str] = []
         hashes: dict[str, str] = {}

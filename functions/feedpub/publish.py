@@ -22,7 +22,7 @@ from datetime import datetime
 from feedpub.aws.index_table import ArticleIndex, LockLostError, PublishState
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
-from feedpub.feeds import spec_for
+from feedpub.feeds import feed_kind, spec_for
 from feedpub.names import SITE_FEED
 from feedpub.render import RenderedFile, render_feed_set
 
@@ -111,8 +111,8 @@ class Publisher:
         done: dict[str, int] = {}
         hashes: dict[str, str] = {}
         for feed in feeds:
-            items = self.index.query_feed(feed, now, self.config.items_per_feed)
-            spec = spec_for(feed, self.config, items[0].section_title if items else None)
+            items = self.index.query_feed(feed, now, self.config.items_for(feed_kind(feed)))
+            spec = spec_for(feed, self.config, items)
             for file in render_feed_set(spec, items, self.config):
                 digest = content_hash(file)
                 if state.hashes.get(file.key) == digest:

@@ -8,7 +8,7 @@ from datetime import datetime
 from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
-from feedpub.feeds import FeedSpec, feed_specs, select_items
+from feedpub.feeds import group_items, spec_for
 from feedpub.render import RenderedFile, render_feed_set
 
 
@@ -40,17 +40,10 @@ def claim_ids(articles: Iterable[Article]) -> tuple[list[Article], list[ArticleE
     return list(owners.values()), rejected
 
 
-def render_feed_sets(
-    specs: Iterable[FeedSpec], articles: list[Article], config: SiteConfig, now: datetime
-) -> list[RenderedFile]:
-    """Every file of the given feed sets."""
-    files: list[RenderedFile] = []
-    for spec in specs:
-        items = select_items(articles, spec, now, config.items_per_feed)
-        files.extend(render_feed_set(spec, items, config))
-    return files
-
-
 def render_site(articles: list[Article], config: SiteConfig, now: datetime) -> list[RenderedFile]:
-    """All feeds of the site: whole-site and per-section, in every format."""
-    return render_feed_sets(feed_specs(config, articles, now), articles, config, now)
+    """All feeds of the site, in every format: whole-site, sections, and the tags and authors the
+    config gives feeds; each as the index's Query of that feed would select its items."""
+    files: list[RenderedFile] = []
+    for feed, items in group_items(articles, config, now).items():
+        files.extend(render_feed_set(spec_for(feed, config, items), items, config))
+    return files

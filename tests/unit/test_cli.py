@@ -244,3 +244,17 @@ def test_build_reports_what_the_pipeline_would_report(tmp_path: Path) -> None:
     assert "articles/world/notes.txt" in result.stderr
     assert "file: an article must be a .md (Markdown) or .json file" in result.stderr
     assert ".DS_Store" not in result.stderr
+
+
+def test_check_warns_when_a_story_has_more_tag_feeds_than_it_joins(tmp_path: Path) -> None:
+    tags = ", ".join(f"Topic {n}" for n in range(12))
+    story = GOOD_ARTICLE.replace("---\n\n", f"tags: {tags}\n---\n\n")
+    site = make_site(tmp_path, {"world/many-tags.md": story})
+    (site / "feedpub.toml").write_text('[site]\ntag_feeds = "all"\n', encoding="utf-8")
+    result = run("check", site / "articles/world/many-tags.md")
+    assert_clean(result)
+    assert result.exit_code == 0  # a warning, not a problem
+    assert "! tags: 12 of them have feeds on this site, but a story joins at most 10" in result.output
+    assert "left out of the feeds of topic-10, topic-11" in result.output
+    (site / "feedpub.toml").write_text('[site]\ntag_feeds = ["Topic 1"]\n', encoding="utf-8")
+    assert "! tags" not in run("check", site / "articles/world/many-tags.md").output

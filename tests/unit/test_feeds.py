@@ -42,7 +42,7 @@ def ids(articles: list[Article]) -> list[str]:
 
 def test_newest_first(config: SiteConfig) -> None:
     articles = [make(f"a{i}", published=T0 + timedelta(hours=i)) for i in (3, 1, 4, 0, 2)]
-    assert ids(select_items(articles, site_feed(config), NOW, 50)) == ["a4", "a3", "a2", "a1", "a0"]
+    assert ids(select_items(articles, site_feed(config), config, NOW, 50)) == ["a4", "a3", "a2", "a1", "a0"]
 
 
 def test_instants_not_wall_clocks_decide_the_order(config: SiteConfig) -> None:
@@ -50,7 +50,7 @@ def test_instants_not_wall_clocks_decide_the_order(config: SiteConfig) -> None:
     minus5 = timezone(timedelta(hours=-5))
     early = make("early", published=datetime(2026, 11, 20, 14, 0, tzinfo=plus7))  # 07:00 UTC
     late = make("late", published=datetime(2026, 11, 20, 3, 0, tzinfo=minus5))  # 08:00 UTC
-    assert ids(select_items([early, late], site_feed(config), NOW, 50)) == ["late", "early"]
+    assert ids(select_items([early, late], site_feed(config), config, NOW, 50)) == ["late", "early"]
 
 
 def test_ties_are_broken_by_id_the_largest_first(config: SiteConfig) -> None:
@@ -61,23 +61,23 @@ def test_ties_are_broken_by_id_the_largest_first(config: SiteConfig) -> None:
         make("zulu", published=T0 - timedelta(seconds=1)),
     ]
     expected = ["charlie", "bravo", "alpha", "zulu"]
-    assert ids(select_items(same_instant, site_feed(config), NOW, 50)) == expected
-    assert ids(select_items(reversed(same_instant), site_feed(config), NOW, 50)) == expected
+    assert ids(select_items(same_instant, site_feed(config), config, NOW, 50)) == expected
+    assert ids(select_items(reversed(same_instant), site_feed(config), config, NOW, 50)) == expected
 
 
 @pytest.mark.parametrize("limit", [1, 2, 5, 50])
 def test_cap_keeps_the_newest(config: SiteConfig, limit: int) -> None:
     articles = [make(f"a{i:02d}", published=T0 + timedelta(minutes=i)) for i in range(5)]
-    chosen = select_items(articles, site_feed(config), NOW, limit)
+    chosen = select_items(articles, site_feed(config), config, NOW, limit)
     assert ids(chosen) == [f"a{i:02d}" for i in range(4, -1, -1)][:limit]
 
 
 def test_section_filter(config: SiteConfig) -> None:
     articles = [make("w1", "world"), make("s1", "sport"), make("w2", "world", T0 + timedelta(hours=1))]
-    assert ids(select_items(articles, section_feed(config, "world"), NOW, 50)) == ["w2", "w1"]
-    assert ids(select_items(articles, section_feed(config, "sport"), NOW, 50)) == ["s1"]
-    assert select_items(articles, section_feed(config, "business"), NOW, 50) == []
-    assert len(select_items(articles, site_feed(config), NOW, 50)) == 3
+    assert ids(select_items(articles, section_feed(config, "world"), config, NOW, 50)) == ["w2", "w1"]
+    assert ids(select_items(articles, section_feed(config, "sport"), config, NOW, 50)) == ["s1"]
+    assert select_items(articles, section_feed(config, "business"), config, NOW, 50) == []
+    assert len(select_items(articles, site_feed(config), config, NOW, 50)) == 3
 
 
 def test_drafts_and_embargoed_articles_are_left_out(config: SiteConfig) -> None:
@@ -87,12 +87,12 @@ def test_drafts_and_embargoed_articles_are_left_out(config: SiteConfig) -> None:
         make("embargoed", published=NOW + timedelta(seconds=1)),
         make("exactly-now", published=NOW),
     ]
-    assert ids(select_items(articles, site_feed(config), NOW, 50)) == ["exactly-now", "listed"]
+    assert ids(select_items(articles, site_feed(config), config, NOW, 50)) == ["exactly-now", "listed"]
 
 
 def test_select_items_accepts_any_iterable(config: SiteConfig) -> None:
     generator = (make(f"g{i}") for i in range(3))
-    assert ids(select_items(generator, site_feed(config), NOW, 50)) == ["g2", "g1", "g0"]
+    assert ids(select_items(generator, site_feed(config), config, NOW, 50)) == ["g2", "g1", "g0"]
 
 
 # --- feed specs ---------------------------------------------------------------------------------
@@ -156,13 +156,16 @@ def test_sections_with_only_drafts_or_embargoed_articles_get_no_feed_yet(config:
     ]
 
 
-def test_feed_specs_take_the_section_title_from_the_first_article(config: SiteConfig) -> None:
+def test_feed_specs_take_the_section_title_from_the_newest_item(config: SiteConfig) -> None:
+    # As the publisher does with the index's Query: the same title whatever order a build reads.
     articles = [
         make("a", "arts", section_title="Arts & Culture"),
         make("b", "arts", section_title="Arts"),
     ]
     [_, arts] = feed_specs(config, articles, NOW)
-    assert arts.title == "The Harbour Herald: Arts & Culture"
+    assert arts.title == "The Harbour Herald: Arts"  # b: same time as a, ties go to the larger id
+    [_, arts] = feed_specs(config, list(reversed(articles)), NOW)
+    assert arts.title == "The Harbour Herald: Arts"
 
 
 # --- site -----------------------------------------------------------------------------------------

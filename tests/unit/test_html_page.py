@@ -39,7 +39,7 @@ def parse(body: bytes) -> lxml.html.HtmlElement:
 
 
 def items_of(spec: FeedSpec) -> list[Article]:
-    return select_items(ARTICLES, spec, NOW, CONFIG.items_per_feed)
+    return select_items(ARTICLES, spec, CONFIG, NOW)
 
 
 def feed_urls(spec: FeedSpec) -> list[str]:
@@ -225,7 +225,7 @@ config = SiteConfig.from_toml(EXAMPLES / "feedpub.toml")
 articles, _ = collect_articles(EXAMPLES, config, jobs=1)
 digest = hashlib.sha256()
 for spec in feed_specs(config, articles, NOW):
-    items = select_items(articles, spec, NOW, config.items_per_feed)
+    items = select_items(articles, spec, config, NOW)
     digest.update(render_feed_page(spec, items, config))
     for article in items:
         digest.update(render_article_page(article, config, spec))

@@ -44,7 +44,7 @@ def _feed_set(spec: FeedSpec) -> FeedSet:
     raw = {name: FILES[spec.key(name)].body for name in ("rss.xml", "atom.xml", "feed.json")}
     return FeedSet(
         spec=spec,
-        items=select_items(ARTICLES, spec, NOW, CONFIG.items_per_feed),
+        items=select_items(ARTICLES, spec, CONFIG, NOW),
         rss=parse_strict(raw["rss.xml"]),
         atom=parse_strict(raw["atom.xml"]),
         json=json.loads(raw["feed.json"]),

@@ -26,7 +26,7 @@ from typing import Any
 
 from feedpub.article import Article
 from feedpub.aws.clients import client, dynamo_key, error_code
-from feedpub.feeds import entries_published_by, entry_sort_key, feeds_of
+from feedpub.feeds import entries_published_by, entry_sort_key
 from feedpub.names import (
     PUBLISH_STATE_ITEM,
     SOURCE_ITEM_PREFIX,
@@ -228,15 +228,21 @@ class ArticleIndex:
         return {"Put": put}
 
     def commit(
-        self, key: str, previous: SourceState | None, article: Article | None, version: str
+        self,
+        key: str,
+        previous: SourceState | None,
+        article: Article | None,
+        version: str,
+        feeds: Iterable[str] = (),
     ) -> set[str]:
-        """Make the index say that `key` holds `article` (None: nothing), in one transaction.
+        """Make the index say that `key` holds `article` (None: nothing), listed in `feeds` (the
+        core's `feeds.feeds_of`), in one transaction.
 
         Returns the feeds whose entries changed. Raises ConcurrentChangeError when another
         invocation indexed the key first, IdTakenError when another key owns the id.
         """
         old_entries = set(previous.entries) if previous else set()
-        new_entries = {(feed, entry_sort_key(article)) for feed in feeds_of(article)} if article else set()
+        new_entries = {(feed, entry_sort_key(article)) for feed in feeds} if article else set()
         transaction = _Transaction()
         if article is not None:
             self._add_article(transaction, key, previous, article, version, new_entries)
