@@ -175,6 +175,18 @@ class SiteConfig:
                 changes.setdefault("id_authority", "")
         return replace(self, **changes)
 
+    def to_mapping(self) -> dict[str, Any]:
+        """The settings as plain JSON-ready values that `from_mapping` reads back to this config."""
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, FeedChoice):
+                value = sorted(value.slugs) if value.mode == "listed" else value.mode
+            elif isinstance(value, tuple | Mapping):
+                value = list(value) if isinstance(value, tuple) else dict(value)
+            data[f.name] = value
+        return data
+
     @property
     def id_start(self) -> datetime:
         """id_date as a moment (the date of an empty feed, which has no newest item)."""

@@ -3,6 +3,7 @@ writes them, moved in the commit that changes an article, costing what the feed 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,39 @@ def test_the_pipeline_writes_the_bytes_feedpub_build_writes(tagged: Pipeline, tm
     for key in sorted(built):
         assert tagged.site_object(key)["Body"].read() == (tmp_path / "out" / key).read_bytes(), key
     assert sorted(feeds_of(result.articles[0], tagged.config))[0] == "author#bo-chen"
+
+
+def backfill(pipeline: Pipeline, **environment: str) -> str:
+    """`feedpub backfill` with the functions' environment changed as a stack update would."""
+    from click.testing import CliRunner
+
+    from feedpub.cli import main
+
+    result = CliRunner().invoke(
+        main,
+        ["backfill", "--articles-bucket", pipeline.articles_bucket, "--site-bucket", pipeline.site_bucket,
+         "--table", pipeline.table, "--workers", "1"],
+        env={**os.environ, **environment},
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_turning_tag_feeds_on_then_off_takes_a_backfill(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stack as deployed by default: no tag feeds. Then the operator sets TagFeeds=all and runs
+    # the backfill the docs ask for; every story joins its tag feeds, none is re-rendered needlessly.
+    for n in range(3):
+        pipeline.upload(f"articles/world/s{n}.md", article(f"S{n}", tags=["Port Ellis"] if n else []))
+    pipeline.deliver()
+    assert not any(key.startswith("feeds/tags/") for key in site_keys(pipeline))
+    monkeypatch.setenv("FEEDPUB_TAG_FEEDS", "all")
+    output = backfill(pipeline, FEEDPUB_TAG_FEEDS="all")
+    assert "2 published" in output and "1 unchanged" in output  # s0 has no tag: nothing to redo
+    assert sorted(pipeline.feed_ids("feeds/tags/port-ellis/feed.json")) == ["s1", "s2"]
+    monkeypatch.setenv("FEEDPUB_TAG_FEEDS", "none")
+    backfill(pipeline, FEEDPUB_TAG_FEEDS="none")
+    assert pipeline.feed_ids("feeds/tags/port-ellis/feed.json") == []  # emptied, never stale
+    assert sorted(pipeline.feed_ids()) == ["s0", "s1", "s2"]

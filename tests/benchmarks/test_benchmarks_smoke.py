@@ -75,6 +75,9 @@ def check_upload_cost(result: Benchmark) -> None:
     assert len(set(single)) == 1, f"feedpub's calls per upload vary with the archive: {single}"
     assert naive == sorted(naive) and naive[-1] > naive[0] + 50, "the naive publisher reads everything"
     assert all(row[3] < row[1] for row in result.rows), "batches of 10 share the publish"
+    tagged = [row[8] for row in result.rows]
+    assert len(set(tagged)) == 1, f"a tagged story's calls vary with the archive: {tagged}"
+    assert tagged[0] == single[0] + 5 * 5, "5 more feed sets: 4 files and 1 Query each"
 
 
 def check_burst(result: Benchmark) -> None:

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -75,7 +74,7 @@ def stack_state(site_port: int, endpoint_port: int | None = None, pid: int | Non
         articles_bucket="articles",
         site_bucket="site",
         table="table",
-        settings=asdict(config),
+        settings=config.to_mapping(),
     )
 
 

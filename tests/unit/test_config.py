@@ -238,3 +238,16 @@ def test_feed_choices_reject_by_name(data: dict[str, Any], fragment: str) -> Non
         SiteConfig.from_mapping(data, origin="feedpub.toml")
     assert str(caught.value).startswith("feedpub.toml: ")
     assert fragment in str(caught.value)
+
+
+EVERY_KIND_OF_SETTING = {
+    "tag_feeds": ["Port Ellis"], "author_feeds": "all", "partners": ["msn"], "items_per_kind": {"tag": 20},
+    "websub_hubs": ["https://hub.example/"], "sections": {"world": "World"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("config", [SiteConfig(), SiteConfig.from_mapping(EVERY_KIND_OF_SETTING)])
+def test_to_mapping_is_json_that_reads_back_to_the_same_config(config: SiteConfig) -> None:
+    import json
+
+    assert SiteConfig.from_mapping(json.loads(json.dumps(config.to_mapping()))) == config

@@ -24,7 +24,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
@@ -236,7 +236,7 @@ def start(
         for name in front.actions:
             runner.run_scheduled(name)
         state = StackState(os.getpid(), site_url, endpoint, stack.articles_bucket, stack.site_bucket,
-                           stack.table_name, asdict(config))  # fmt: skip
+                           stack.table_name, config.to_mapping())  # fmt: skip
         site.state = state.write()
     except BaseException:  # Ctrl-C while starting included: leave nothing running behind
         site.stop()
