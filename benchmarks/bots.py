@@ -250,9 +250,9 @@ def run_benchmark(smoke: bool) -> Benchmark:
         "`Jumio`, `Magellan`, a plain Chrome agent with a product name appended), niche scanners, and "
         "two agents crawler-user-agents lists as bots that feedpub deliberately counts as people: "
         "`... Mobile Safari/537.36 MetaIAB Facebook` and `... Instagram 406.0.0.58.159 Android (...; "
-        "IABMV/1)`, the Facebook and Instagram in-app browsers (Meta prefetches some links in them, but "
-        "the agent is the one people read with).",
-        "**False positives.** Neither detector flags any agent of fake-useragent's browsers. On in-app "
+        "IABMV/1)`, the Facebook and Instagram in-app browsers (crawler-user-agents calls the first a link "
+        "preview fetcher; it is the agent of the browser people read in).",
+        "**False positives.** No detector flags any agent of fake-useragent's browsers. On in-app "
         "browsers the old list flagged Facebook's iOS agent whose carrier field is `FBCR/OrangeBotswana` "
         "(its generic `bot`); so does crawlerdetect, so feedpub drops the free-text carrier field before "
         "asking. FlipboardProxy, facebookexternalhit, GoogleOther and Google-InspectionTool are "

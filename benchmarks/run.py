@@ -37,7 +37,7 @@ MODULES = [
     "bots",
 ]
 PACKAGES = ["feedgen", "lxml", "boto3", "botocore", "aws-lambda-powertools", "moto", "PyYAML",
-            "markdown-it-py", "nh3", "Jinja2", "matplotlib"]  # fmt: skip
+            "markdown-it-py", "nh3", "Jinja2", "matplotlib", "crawlerdetect"]  # fmt: skip
 
 
 def run_one(name: str, smoke: bool, keep: Path) -> Benchmark:
