@@ -25,9 +25,19 @@ from pathlib import Path
 from benchmarks.report import Benchmark, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ["upload_cost", "burst", "render", "cold_start", "memory", "throughput", "hostile", "push_latency"]
+MODULES = [
+    "upload_cost",
+    "burst",
+    "render",
+    "cold_start",
+    "memory",
+    "throughput",
+    "hostile",
+    "push_latency",
+    "bots",
+]
 PACKAGES = ["feedgen", "lxml", "boto3", "botocore", "aws-lambda-powertools", "moto", "PyYAML",
-            "markdown-it-py", "nh3", "Jinja2", "matplotlib"]  # fmt: skip
+            "markdown-it-py", "nh3", "Jinja2", "matplotlib", "crawlerdetect"]  # fmt: skip
 
 
 def run_one(name: str, smoke: bool, keep: Path) -> Benchmark:

@@ -29,6 +29,7 @@ MODULES = [
     "throughput",
     "hostile",
     "push_latency",
+    "bots",
 ]
 
 
