@@ -12,19 +12,15 @@ search would find a leak.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import tempfile
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import lxml.html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lxml import etree
 
 from feedpub.article import ACCESS_LEVELS, Article, parse_article
 from feedpub.build import build
@@ -37,6 +33,7 @@ from feedpub.render.html_page import HTML_TYPE, render_article_page
 from feedpub.render.jsonfeed import render_most_viewed
 from feedpub.site import render_site
 from feedpub.views.ranking import RankedArticle
+from tests.support import leaks
 from tests.support.clock import NOW
 from tests.support.paths import EXAMPLES
 
@@ -124,38 +121,8 @@ def markdown(fields: dict[str, Any]) -> bytes:
 sites = st.integers(1, 7).flatmap(lambda n: st.tuples(*(article_fields(i) for i in range(n))))
 
 
-def readings(file: RenderedFile) -> Iterator[str]:
-    """Every way a reader could see the file's text: raw, parsed (CDATA, JSON strings, attributes),
-    and each of those with HTML/XML entities decoded up to three times (content in XML is HTML
-    escaped twice)."""
-    text = file.body.decode("utf-8")
-    found = [text]
-    if file.content_type == JSON_FEED_TYPE or file.key.endswith(".json"):
-        found.append("\n".join(_strings(json.loads(text))))
-    elif file.content_type == HTML_TYPE or file.key.endswith(".html"):
-        root = lxml.html.document_fromstring(text)
-        found.append("\n".join([*root.itertext(), *(v for el in root.iter() for v in el.attrib.values())]))
-    else:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, strip_cdata=True)
-        root = etree.fromstring(file.body, parser)
-        attributes = (v for el in root.iter() if isinstance(el.tag, str) for v in el.attrib.values())
-        found.append("\n".join([*root.itertext(), *map(str, attributes)]))
-    for reading in found:
-        for _ in range(4):
-            yield reading
-            reading = html.unescape(reading)
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+def readings(file: RenderedFile) -> list[str]:
+    return list(leaks.readings(file.key, file.content_type, file.body))
 
 
 def check_site(files: list[RenderedFile], articles: list[Article]) -> None:
@@ -164,7 +131,7 @@ def check_site(files: list[RenderedFile], articles: list[Article]) -> None:
     listed = [a for a in articles if a.is_listed(NOW)]
     leaks: list[tuple[str, str]] = []  # (file, article)
     for file in files:
-        texts = list(readings(file))
+        texts = readings(file)
         for article in articles:
             index = int(article.id.removeprefix("story-"))
             seen = any(marker(index) in text or token(index) in text for text in texts)
