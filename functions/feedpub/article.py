@@ -44,9 +44,14 @@ RFC3339 = re.compile(
 KNOWN_FIELDS = frozenset(
     {
         "title", "id", "section", "tags", "authors", "author", "language", "published", "updated",
-        "summary", "url", "draft", "image",
+        "summary", "url", "draft", "image", "access",
     }
 )  # fmt: skip
+PUBLIC = "public"
+ACCESS_LEVELS = (PUBLIC, "members", "paid")
+"""Who may read an article's body. Only `public` bodies ever leave validation."""
+READERS = {"members": "Members", "paid": "Subscribers"}
+"""Who the teaser of a non-public article says can read the full story."""
 IMAGE_FIELDS = frozenset({"url", "caption", "credit", "alt", "width", "height", "type", "length"})
 
 
@@ -88,6 +93,21 @@ class Article:
     tags: tuple[str, ...] = ()
     image: Image | None = None
     draft: bool = False
+    access: str = PUBLIC
+    """`public`, `members` or `paid`. A non-public article has no body: `body_html` is empty, so no
+    feed, page, index payload or partner variant built from an Article can leak it."""
+
+    def __post_init__(self) -> None:
+        # The invariant that makes leaks impossible by construction, whoever builds the Article.
+        if self.access not in ACCESS_LEVELS:
+            raise ValueError(f"access must be one of {', '.join(ACCESS_LEVELS)}, not {self.access!r}")
+        if self.access != PUBLIC and self.body_html:
+            raise ValueError(f"a {self.access} article carries no body_html")
+
+    @property
+    def is_public(self) -> bool:
+        """Whether anyone may read the body (a members or paid article shows only a teaser)."""
+        return self.access == PUBLIC
 
     @property
     def modified(self) -> datetime:
@@ -96,10 +116,12 @@ class Article:
 
     @property
     def content_html(self) -> str:
-        """The full item HTML: the lead image as a figure with caption and credit, then the body."""
+        """The full item HTML: the lead image as a figure with caption and credit, then the body
+        (for a members or paid article, the teaser: its summary and where to read the story)."""
+        body = self.body_html if self.is_public else teaser_html(self)
         if self.image is None:
-            return self.body_html
-        return figure_html(self.image) + "\n" + self.body_html
+            return body
+        return figure_html(self.image) + "\n" + body
 
     def is_listed(self, now: datetime) -> bool:
         """Whether the article belongs in feeds at `now`: not a draft and not embargoed."""
@@ -118,7 +140,7 @@ class Article:
             "updated": self.updated.isoformat() if self.updated else None,
             "summary": self.summary, "body_html": self.body_html, "language": self.language,
             "authors": list(self.authors), "tags": list(self.tags), "draft": self.draft,
-            "image": None,
+            "image": None, "access": self.access,
         }  # fmt: skip
         if self.image is not None:
             image = self.image
@@ -131,7 +153,7 @@ class Article:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:
-        """Inverse of `to_dict`."""
+        """Inverse of `to_dict`; a payload written before `access` existed reads as public."""
         image = data.get("image")
         return cls(
             id=data["id"], key=data["key"], title=data["title"], section=data["section"],
@@ -141,6 +163,7 @@ class Article:
             summary=data["summary"], body_html=data["body_html"], language=data["language"],
             authors=tuple(data.get("authors", ())), tags=tuple(data.get("tags", ())),
             image=Image(**image) if image else None, draft=bool(data.get("draft", False)),
+            access=data.get("access", PUBLIC),
         )  # fmt: skip
 
 
@@ -159,6 +182,15 @@ def figure_html(image: Image) -> str:
     )
     figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
     return f"<figure><img {attrs}>{figcaption}</figure>"
+
+
+def teaser_html(article: Article) -> str:
+    """What a members or paid item shows instead of its body: the summary and where to read on."""
+    url = html.escape(article.url)
+    return (
+        f"<p>{html.escape(article.summary)}</p>\n"
+        f'<p>{READERS[article.access]} can read the full story at <a href="{url}">{url}</a>.</p>'
+    )
 
 
 def plain_text(value: str) -> str:
@@ -402,6 +434,7 @@ def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
     published, updated = _dates(v)
     draft = _draft(v)
     image = _image(v)
+    access = _access(v)
     body_html = _body_html(v, raw)
     url = _url(v, config, section, article_id, published)
     summary = v.string("summary", limit=2000)
@@ -409,7 +442,7 @@ def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
         raise ArticleError(path, v.problems)
     assert published is not None
     sanitized = _sanitized_body(path, body_html, url)
-    if not summary:
+    if not summary:  # made from the body before a non-public body is dropped: a summary is public
         from feedpub.sanitize import first_paragraph_text
 
         summary = truncate_words(first_paragraph_text(sanitized), SUMMARY_LIMIT)
@@ -417,8 +450,8 @@ def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
         id=article_id, key=path, title=title, section=section,
         section_title=_section_title(v, config, section, section_name),
         url=url, published=published, updated=updated, summary=summary or title,
-        body_html=sanitized, language=language, authors=tuple(authors), tags=tuple(tags),
-        image=image, draft=draft,
+        body_html=sanitized if access == PUBLIC else "", language=language, authors=tuple(authors),
+        tags=tuple(tags), image=image, draft=draft, access=access,
     )  # fmt: skip
 
 
@@ -493,6 +526,26 @@ def _draft(v: _Validator) -> bool:
         v.fail("draft", f"must be true or false, not {draft!r}")
         return False
     return draft
+
+
+def _access(v: _Validator) -> str:
+    """Who may read the body; anything but the three levels is refused, never guessed, since a
+    wrong guess could publish a paid story whole."""
+    if "access" not in v.fields:
+        return PUBLIC
+    value = v.fields["access"]
+    if isinstance(value, str) and value in ACCESS_LEVELS:
+        return value
+    shown = repr(value) if isinstance(value, str) else _describe(value)
+    close = difflib.get_close_matches(str(value).strip().lower(), ACCESS_LEVELS, n=1, cutoff=0.6)
+    fix = (
+        f"did you mean `access: {close[0]}`?"
+        if close and value is not None
+        else "write `access: paid` (subscribers) or `access: members`, "
+        "or leave the line out for a public story"
+    )
+    v.fail("access", f"must be public, members or paid, not {shown}; {fix}")
+    return PUBLIC
 
 
 def _url(v: _Validator, config: SiteConfig, section: str, article_id: str, published: datetime | None) -> str:

@@ -214,7 +214,8 @@ def check(files: tuple[Path, ...], section: str | None, config_path: Path | None
             "embargoed until " + article.published.isoformat()
             if not article.is_listed(now) else "ok")  # fmt: skip
         click.secho(f"✓ {key}", fg="green", nl=False)
-        click.echo(f"  id={article.id} section={article.section} {state}")
+        access = "" if article.is_public else f" access={article.access}"  # only the body-less ones
+        click.echo(f"  id={article.id} section={article.section}{access} {state}")
         for warning in fan_out_warnings(article, config):
             click.secho(f"  ! {warning}", fg="yellow")
     click.echo(f"{len(paths) - failed} ok, {failed} with problems")

@@ -113,8 +113,9 @@ def test_dict_form_shape(config: SiteConfig) -> None:
     data = article(config, image={"url": "https://img.example.com/a.png", "width": 10}).to_dict()
     assert set(data) == {
         "id", "key", "title", "section", "section_title", "url", "published", "updated", "summary",
-        "body_html", "language", "authors", "tags", "draft", "image",
+        "body_html", "language", "authors", "tags", "draft", "image", "access",
     }  # fmt: skip
+    assert data["access"] == "public"
     assert data["published"] == PUBLISHED
     assert data["image"] == {
         "url": "https://img.example.com/a.png", "caption": "", "credit": "", "alt": "", "width": 10,

@@ -34,6 +34,8 @@ FEEDS = (
     ("atom.xml", "feed-atom", "Atom", "application/atom+xml"),
     ("feed.json", "feed-json", "JSON Feed", "application/feed+json"),
 )
+ACCESS_LABELS = {"members": "For members", "paid": "For subscribers"}
+"""Shown beside a non-public item's date, so a reader knows before following the link."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,7 @@ def _item(article: Article, language: str) -> dict[str, Any]:
         "date": format_datetime(article.published),
         "image": image,
         "lang": article.language if article.language and article.language != language else "",
+        "access": ACCESS_LABELS.get(article.access, ""),
     }
 
 

@@ -30,6 +30,8 @@ def json_item(spec: FeedSpec, article: Article) -> dict[str, Any]:
         item["authors"] = [{"name": name} for name in article.authors]
     item["tags"] = list(dict.fromkeys([article.section_title, *article.tags]))
     item["language"] = article.language
+    if not article.is_public:  # content_html is only a teaser; say why (JSON Feed allows `_` extensions)
+        item["_feedpub"] = {"access": article.access}
     return item
 
 
@@ -77,7 +79,7 @@ def render_most_viewed(
     items = []
     for place in ranked:
         item = json_item(spec, place.article)
-        item["_feedpub"] = {"rank": place.rank, "views": place.views}
+        item["_feedpub"] = {**item.get("_feedpub", {}), "rank": place.rank, "views": place.views}
         items.append(item)
     feed["items"] = items
     return dump_json_feed(feed)
