@@ -15,8 +15,8 @@
 // viewer-response also serves WebSub discovery: S3 cannot store a Link header, so the publisher
 // stores it as object metadata (x-amz-meta-link: <hub>; rel="hub", <self>; rel="self") and this
 // function renames it to Link, on feeds and on 304s alike.
-var FEED_PATH = /^\/feeds\/(?:[a-z0-9-]+\/)?(?:rss\.xml|atom\.xml|feed\.json)$/;
-var FEED_INDEX_PATH = /^\/feeds\/(?:[a-z0-9-]+\/)?index\.html$/;
+var FEED_PATH = /^\/feeds\/(?:(?:tags\/|authors\/)?[a-z0-9-]+\/)?(?:rss\.xml|atom\.xml|feed\.json)$/;
+var FEED_INDEX_PATH = /^\/feeds\/(?:(?:tags\/|authors\/)?[a-z0-9-]+\/)?index\.html$/;
 var LINK_METADATA = 'x-amz-meta-link';
 
 function wantsHtml(headers) {

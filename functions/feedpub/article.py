@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
-from feedpub.names import ARTICLES_PREFIX
+from feedpub.names import ARTICLES_PREFIX, RESERVED_SECTIONS
 from feedpub.text import clean_text, slugify, strip_illegal, truncate_words
 
 if TYPE_CHECKING:
@@ -483,6 +483,12 @@ def _section(v: _Validator, path: str) -> tuple[str, str]:
     section = slugify(section_name)
     if not section:
         v.fail("section", "missing; put the file in articles/<section>/ or add `section: World`")
+    elif section in RESERVED_SECTIONS:
+        v.fail(
+            "section",
+            f"{section!r} names the folder of the {section} feeds (feeds/{section}/), so no section may "
+            "be called that; choose another section name",
+        )
     return section_name, section
 
 

@@ -68,6 +68,8 @@ TAGS_FOLDER = "tags"
 AUTHORS_FOLDER = "authors"
 PARTNERS_FOLDER = "partners"
 """`feeds/partners/<partner>/rss.xml`: a partner's own variant of the site feed."""
+RESERVED_SECTIONS = frozenset({TAGS_FOLDER, AUTHORS_FOLDER, PARTNERS_FOLDER})
+"""Folders under `feeds/` that are not sections: a section with one of these slugs would share them."""
 
 FEED_KINDS = ("site", "section", "tag", "author", "partner")
 """The kinds of feed set, as `items_per_kind` in the site config names them."""

@@ -16,9 +16,10 @@ import re
 
 __all__ = ["FEED_PATH", "negotiated_path", "wants_html"]
 
-FEED_PATH = re.compile(r"^/feeds/(?:[a-z0-9-]+/)?(?:rss\.xml|atom\.xml|feed\.json)$")
-"""The site feed set (/feeds/rss.xml ...) and one level of section feeds (/feeds/world/rss.xml ...).
-Anything else (most-viewed.json, index.html itself, deeper paths) is never negotiated. Use
+FEED_PATH = re.compile(r"^/feeds/(?:(?:tags/|authors/)?[a-z0-9-]+/)?(?:rss\.xml|atom\.xml|feed\.json)$")
+"""The site feed set (/feeds/rss.xml ...), section feeds (/feeds/world/rss.xml ...), tag and author
+feeds (/feeds/tags/climate/rss.xml ...). Anything else (most-viewed.json, index.html itself, partner
+variants, deeper paths) is never negotiated. Use
 fullmatch: with match, Python's `$` also matches before a trailing newline, JavaScript's does not."""
 
 

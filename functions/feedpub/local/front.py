@@ -100,7 +100,7 @@ class AccessLog:
 
 Answer = tuple[int, dict[str, str], bytes]
 """Status, headers and body of one response."""
-FEED_INDEX_PATH = re.compile(r"^/feeds/(?:[a-z0-9-]+/)?index\.html$")
+FEED_INDEX_PATH = re.compile(r"^/feeds/(?:(?:tags/|authors/)?[a-z0-9-]+/)?index\.html$")
 """A feed set's page: the CloudFront Function's viewer-response gives it `Vary: Accept` too."""
 LINK_HEADER = f"x-amz-meta-{LINK_METADATA}"
 """How S3 serves the Link header the publisher stores; the viewer gets it renamed to `Link`."""
