@@ -23,6 +23,7 @@ from feedpub.aws.index_table import (
 )
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
+from feedpub.feeds import index_entries
 
 MAX_ROUNDS = 6
 
@@ -113,12 +114,16 @@ class Ingestor:
                 article = parse_article(key, stored.data, self.config)
             except ArticleError as error:  # only if the site's settings changed since
                 return self._reject(error, stored, previous)
-            self.bucket.tag_status(stored, article_status(article, now))
-            return IngestOutcome(key, "unchanged", previous.feeds, previous.article_id)
-        try:
-            article = parse_article(key, stored.data, self.config)
-        except ArticleError as error:
-            return self._reject(error, stored, previous)
+            # Unless the index's layout changed since (e.g. the month archives were added): then
+            # the entries are written again, which is how `feedpub backfill` migrates an index.
+            if set(previous.entries) == index_entries(article):
+                self.bucket.tag_status(stored, article_status(article, now))
+                return IngestOutcome(key, "unchanged", previous.feeds, previous.article_id)
+        else:
+            try:
+                article = parse_article(key, stored.data, self.config)
+            except ArticleError as error:
+                return self._reject(error, stored, previous)
         if previous and previous.reported:
             self.bucket.delete_report(key)
         try:

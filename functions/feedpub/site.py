@@ -10,6 +10,7 @@ from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
 from feedpub.feeds import FeedSpec, feed_specs, select_items
 from feedpub.render import RenderedFile, render_feed_set
+from feedpub.render.sitemaps import SitemapEntry, render_sitemaps
 
 
 def claim_ids(articles: Iterable[Article]) -> tuple[list[Article], list[ArticleError]]:
@@ -52,5 +53,7 @@ def render_feed_sets(
 
 
 def render_site(articles: list[Article], config: SiteConfig, now: datetime) -> list[RenderedFile]:
-    """All feeds of the site: whole-site and per-section, in every format."""
-    return render_feed_sets(feed_specs(config, articles, now), articles, config, now)
+    """All feeds of the site (whole-site and per-section, in every format) and its sitemaps."""
+    feeds = render_feed_sets(feed_specs(config, articles, now), articles, config, now)
+    listed = (SitemapEntry.of(article) for article in articles if article.is_listed(now))
+    return feeds + render_sitemaps(listed, config, now)

@@ -25,7 +25,8 @@ tracer = Tracer(patch_modules=TRACED_MODULES)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     """Re-render every known feed as of now; only files whose bytes changed are written."""
     publisher = runtime().publisher
-    result = publisher.publish(utc_now(), force=publisher.known_feeds())
+    now = utc_now()
+    result = publisher.publish(now, force=publisher.known_feeds(now))
     metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(result.written))
     metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(result.unchanged))
     logger.info("scheduled publish", feeds=sorted(result.published), written=result.written,
