@@ -241,7 +241,9 @@ def test_publish_function_policy_is_exact(
     assert result["written"] == ["feeds/rss.xml"]
     # A run within 48 hours of the article's publication lists it in the news sitemap.
     monkeypatch.setattr("handlers.scheduled.utc_now", lambda: datetime(2026, 11, 21, tzinfo=UTC))
-    assert scheduled(event, LambdaContext(function_name="PublishFunction"))["written"] == ["sitemaps/news.xml"]
+    assert scheduled(event, LambdaContext(function_name="PublishFunction"))["written"] == [
+        "sitemaps/news.xml"
+    ]
     # An ingest that took the article down crashed before publishing: the run heals it, and
     # November's sitemap, left with no article, is removed.
     index = ArticleIndex(stack.table_name, boto3.client("dynamodb", region_name=REGION))
