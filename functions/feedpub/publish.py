@@ -131,7 +131,8 @@ class Publisher:
         old stories out); a month archive brings its sitemap, and then the sitemap index.
         """
         progress = _Progress()
-        for feed in feeds:
+        # Feeds first (readers and hubs wait for them), then the month sitemaps.
+        for feed in sorted(feeds, key=lambda name: (is_month_feed(name), name)):
             if is_month_feed(feed):
                 self._publish_month(feed, state, now, result, progress)
             else:

@@ -83,7 +83,10 @@ def test_an_upload_rewrites_only_its_month_and_queries_no_other(pipeline: Pipeli
     with queried_partitions(pipeline.dynamodb) as seen:
         written = upload_and_publish(pipeline, october)
     assert written == ["sitemaps/articles-2026-10.xml", "sitemaps/index.xml"]  # news.xml unchanged
-    assert [pk for pk in seen if pk.startswith("FEED#month#")] == ["FEED#month#2026-10", "FEED#month#2026-11"]
+    assert sorted(pk for pk in seen if pk.startswith("FEED#month#")) == [
+        "FEED#month#2026-10",
+        "FEED#month#2026-11",
+    ]
     # (2026-10 for its sitemap, 2026-11 for the news sitemap's window; nothing else.)
     pipeline.upload(october, article("Ferry & <port> talks", published="2026-10-02T08:00:00+07:00",
                                      updated="2026-11-01T08:00:00+07:00"))  # fmt: skip
@@ -125,3 +128,26 @@ def test_the_scheduled_run_ages_stories_out_and_releases_embargoes_from_recent_m
     assert [u.rsplit("/", 1)[1] for u in locs(news)] == ["later"]  # 'fresh' aged out, 'later' released
     assert "FEED#month#2026-11" in seen and "FEED#month#2026-08" not in seen  # old months: never
     assert scheduled_publish()["written"] == []  # nothing changed: nothing written
+
+
+def test_reingesting_an_article_indexed_before_the_archives_adds_its_month(pipeline: Pipeline) -> None:
+    """How `feedpub backfill` migrates an older index: an unchanged object whose recorded entries
+    lack the month archive's is committed again."""
+    key = "articles/world/harbour.md"
+    pipeline.upload(key, article("Harbour reopens"))
+    upload_and_publish(pipeline, key)
+    # The index as the previous version left it: no month entry, and none recorded on the SRC item.
+    pipeline.dynamodb.delete_item(
+        TableName=pipeline.table,
+        Key={"pk": {"S": "FEED#month#2026-11"}, "sk": {"S": "2026-11-20T01:00:00.000000Z#harbour"}},
+    )
+    pipeline.dynamodb.update_item(
+        TableName=pipeline.table, Key={"pk": {"S": "SRC#" + key}, "sk": {"S": "SRC"}},
+        UpdateExpression="DELETE entries :month",
+        ExpressionAttributeValues={":month": {"SS": ["month#2026-11|2026-11-20T01:00:00.000000Z#harbour"]}},
+    )  # fmt: skip
+    outcome = pipeline.ingestor().ingest(key, NOW)
+    assert outcome.status == "published" and "month#2026-11" in outcome.feeds
+    assert pipeline.index.query_month("month#2026-11", NOW)[0].id == "harbour"
+    # Unchanged from now on.
+    assert pipeline.ingestor().ingest(key, NOW).status == "unchanged"
