@@ -79,13 +79,13 @@ def seed(start: int, stop: int, config: Any, table: str) -> None:
     """Index seeded articles number `start` to `stop - 1`."""
     from benchmarks.upload_cost import BatchSeeder, seeded_articles
     from feedpub.aws.index_table import ArticleIndex
-    from feedpub.feeds import feeds_of
+    from feedpub.feeds import index_entries
 
     seeder = BatchSeeder(BackendWriter(table), table)
     index = ArticleIndex(table, seeder)
     for n, (key, article) in enumerate(seeded_articles(stop, config)):
         if n >= start:
-            index.commit(key, None, article, f"seed/{article.id}", feeds_of(article, config))
+            index.commit(key, None, article, f"seed/{article.id}", index_entries(article, config))
     seeder.flush()
 
 

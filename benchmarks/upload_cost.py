@@ -115,7 +115,7 @@ def world(indexed: int, objects: bool) -> Iterator[Any]:
 
     from benchmarks.moto_scale import partition_scoped_moto
     from feedpub.aws.index_table import ArticleIndex
-    from feedpub.feeds import feeds_of, section_feed_name
+    from feedpub.feeds import index_entries, section_feed_name
     from feedpub.names import SITE_FEED
     from feedpub.runtime import runtime
 
@@ -128,7 +128,9 @@ def world(indexed: int, objects: bool) -> Iterator[Any]:
             bucket = s3_backend.get_bucket(pipeline.articles_bucket)
             notifications, bucket.notification_configuration = bucket.notification_configuration, None
             for key, article in seeded_articles(indexed, pipeline.config):
-                seeding.commit(key, None, article, f"seed/{article.id}", feeds_of(article, pipeline.config))
+                seeding.commit(
+                    key, None, article, f"seed/{article.id}", index_entries(article, pipeline.config)
+                )
                 if objects:
                     n = int(article.id.removeprefix("seed-"))
                     s3_backend.put_object(pipeline.articles_bucket, key, story(n, article.section).encode())

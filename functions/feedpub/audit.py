@@ -18,7 +18,7 @@ from feedpub.aws.index_table import ArticleIndex, SourceState
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError
-from feedpub.feeds import feed_order, feeds_of, select_items, spec_for
+from feedpub.feeds import feed_order, feeds_of, is_month_feed, select_items, spec_for
 from feedpub.names import JSON_FEED_FILE, SITE_FEED, is_article_key
 from feedpub.site import claim_ids
 
@@ -113,7 +113,7 @@ def _feeds_to_audit(
     """The site's feed, every feed with a listed article, and every feed ever published."""
     feeds = {SITE_FEED} | {feed for a in articles if a.is_listed(now) for feed in feeds_of(a, config)}
     feeds |= set(index.publish_state().revs)
-    return sorted(feeds, key=feed_order)
+    return sorted((feed for feed in feeds if not is_month_feed(feed)), key=feed_order)  # feed sets only
 
 
 def _kept_versions(rejected: set[str], sources: dict[str, SourceState], index: ArticleIndex) -> list[Article]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from feedpub.article import Article
 from feedpub.config import SiteConfig
@@ -18,6 +18,7 @@ from feedpub.names import (
     AUTHOR_FEED_PREFIX,
     AUTHORS_FOLDER,
     FEEDS_PREFIX,
+    MONTH_FEED_PREFIX,
     SECTION_FEED_PREFIX,
     SITE_FEED,
     TAG_FEED_PREFIX,
@@ -27,12 +28,15 @@ from feedpub.text import slugify
 
 ENTRY_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 """Fixed-width UTC time: the byte order of the index's sort keys is the feeds' order."""
+MONTH_FORMAT = "%Y-%m"
+NEWS_WINDOW = timedelta(hours=48)
+"""Google News wants only the articles of the last two days in a news sitemap."""
 MAX_TAG_FEEDS = 10
 """Tag feeds one article joins at most (its first tags with a feed, in the order written); more
 tags stay categories of the item. Bounds what one upload writes: each feed set is 4 files."""
 MAX_AUTHOR_FEEDS = 5
 """Author feeds one article joins at most (its first authors with a feed)."""
-KIND_ORDER = ("site", "section", "tag", "author")
+KIND_ORDER = ("site", "section", "tag", "author", "month")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +165,8 @@ def feed_section(feed: str) -> str:
 
 
 def feed_kind(feed: str) -> str:
-    """The kind (`site`, `section`, `tag`, `author`) of an index feed name."""
+    """The kind (`site`, `section`, `tag`, `author`; `month` for a sitemap archive) of an index
+    feed name."""
     if feed == SITE_FEED:
         return "site"
     return feed.split("#", 1)[0] if "#" in feed else "section"
@@ -218,6 +223,52 @@ def feed_order(feed: str) -> tuple[int, str]:
     return (KIND_ORDER.index(feed_kind(feed)), feed)
 
 
+def archive_feeds(article: Article) -> list[str]:
+    """The archive partitions an article is listed in: its UTC month's (drafts: none). Their
+    entries are slim (no payload): the sitemaps need only url, title, language and dates."""
+    return [] if article.draft else [month_feed_name(article.published)]
+
+
+def index_entries(article: Article, config: SiteConfig) -> set[tuple[str, str]]:
+    """Every (feed, sort key) entry the index holds for an article: its feeds and its archives."""
+    sort_key = entry_sort_key(article)
+    return {(feed, sort_key) for feed in [*feeds_of(article, config), *archive_feeds(article)]}
+
+
+def month_of(when: datetime) -> str:
+    """The UTC month (YYYY-MM) a time falls in: the sitemap file an article published then is in."""
+    return when.astimezone(UTC).strftime(MONTH_FORMAT)
+
+
+def month_feed_name(when: datetime) -> str:
+    """Index name of the archive of the UTC month of `when`."""
+    return f"{MONTH_FEED_PREFIX}{month_of(when)}"
+
+
+def is_month_feed(feed: str) -> bool:
+    """Whether an index feed name is a month's archive (not a feed set)."""
+    return feed.startswith(MONTH_FEED_PREFIX)
+
+
+def feed_month(feed: str) -> str:
+    """The YYYY-MM of a month archive's index name (inverse of `month_feed_name`)."""
+    return feed.removeprefix(MONTH_FEED_PREFIX)
+
+
+def recent_month_feeds(now: datetime) -> set[str]:
+    """The archives an embargo ending about now can be in: this UTC month's and the previous one's
+    (the scheduled run comes every few minutes, so a release at the turn of a month is in the
+    previous one)."""
+    first = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return {month_feed_name(first), month_feed_name(first - timedelta(days=1))}
+
+
+def news_months(now: datetime) -> list[str]:
+    """The archives holding the news sitemap's window (the last 48 hours), newest first."""
+    months = [month_feed_name(now), month_feed_name(now - NEWS_WINDOW)]
+    return list(dict.fromkeys(months))
+
+
 def entry_sort_key(article: Article) -> str:
     """An article's place in a feed of the index: fixed-width UTC time then id, so that byte
     order is feed order (ties broken by id, as `select_items` does)."""
@@ -227,6 +278,11 @@ def entry_sort_key(article: Article) -> str:
 def entries_published_by(now: datetime) -> str:
     """A bound that every entry published by `now` sorts below, and every later one above."""
     return now.astimezone(UTC).strftime(ENTRY_TIME_FORMAT) + "$"  # '$' sorts after '#'
+
+
+def entries_published_since(start: datetime) -> str:
+    """A bound that every entry published at or after `start` sorts above, and every earlier one below."""
+    return start.astimezone(UTC).strftime(ENTRY_TIME_FORMAT)  # a prefix sorts before its extensions
 
 
 def _label(slug: str, names: Iterable[str]) -> str:

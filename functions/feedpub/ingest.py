@@ -23,7 +23,7 @@ from feedpub.aws.index_table import (
 )
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
-from feedpub.feeds import feeds_of
+from feedpub.feeds import index_entries
 
 MAX_ROUNDS = 6
 
@@ -110,19 +110,21 @@ class Ingestor:
             article = parse_article(key, stored.data, self.config)
         except ArticleError as error:  # for an indexed version: the site's settings changed since
             return self._reject(error, stored, previous)
-        feeds_listed = feeds_of(article, self.config)
+        entries = index_entries(article, self.config)
         indexed = previous and previous.version == stored.version.token and not previous.reported
-        if indexed and previous and set(feeds_listed) == previous.feeds:
+        if indexed and previous and set(previous.entries) == entries:
             # Already indexed (a duplicate event, or a redelivery after a failure past the commit):
             # tag it again (the failed delivery may not have), and name its feeds, so the publish
             # that follows counts and publishes them (unchanged bytes are still not rewritten).
-            # If the site's settings moved it (tag or author feeds turned on), it is indexed again.
+            # If its entries would differ now (the site's settings moved it between tag or author
+            # feeds, or the index gained a kind of entry, like the month archives), it is indexed
+            # again: that is how one `feedpub backfill` carries out such a change.
             self.bucket.tag_status(stored, article_status(article, now))
             return IngestOutcome(key, "unchanged", previous.feeds, previous.article_id)
         if previous and previous.reported:
             self.bucket.delete_report(key)
         try:
-            feeds = self.index.commit(key, previous, article, stored.version.token, feeds_listed)
+            feeds = self.index.commit(key, previous, article, stored.version.token, entries)
         except IdTakenError as taken:
             problem = Problem(
                 "id",

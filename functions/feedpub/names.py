@@ -62,6 +62,10 @@ SECTION_FEED_PREFIX = "section#"
 is called (`feeds.section_feed_name`). As a feed set, a section is named by its slug alone."""
 TAG_FEED_PREFIX = "tag#"
 """Index name of a tag's feed, `tag#<slug>`; published under `feeds/tags/<slug>/`."""
+MONTH_FEED_PREFIX = "month#"
+"""Index name of a month's archive, `month#YYYY-MM` (UTC month of `published`): slim entries (url,
+title, language, dates; no article payload) from which the month's sitemap and the news sitemap
+are rendered. Not a feed set: nothing under `feeds/`."""
 AUTHOR_FEED_PREFIX = "author#"
 """Index name of an author's feed, `author#<slug>`; published under `feeds/authors/<slug>/`."""
 TAGS_FOLDER = "tags"
@@ -80,6 +84,30 @@ PARTNERS = ("google-news", "apple-news", "flipboard", "msn", "smartnews")
 
 SITEMAPS_PREFIX = "sitemaps"
 """Key prefix (and folder under a local --out) of the sitemaps: news.xml, index.xml, articles-YYYY-MM.xml."""
+NEWS_SITEMAP_FILE = "news.xml"
+"""Google's news sitemap: the last 48 hours' articles."""
+SITEMAP_INDEX_FILE = "index.xml"
+"""The sitemap index listing every month's file."""
+MONTH_SITEMAP_STEM = "articles-"
+"""A month's file is `articles-YYYY-MM.xml`; a month past one file's limits continues in `-2`, `-3`..."""
+
+
+def sitemap_key(filename: str) -> str:
+    """Object key (or relative path) of a sitemap file."""
+    return f"{SITEMAPS_PREFIX}/{filename}"
+
+
+def month_sitemap_key(month: str, part: int = 1) -> str:
+    """Key of part `part` (from 1) of a month's sitemap, `month` as YYYY-MM."""
+    suffix = "" if part == 1 else f"-{part}"
+    return sitemap_key(f"{MONTH_SITEMAP_STEM}{month}{suffix}.xml")
+
+
+def is_month_sitemap_key(key: str, month: str) -> bool:
+    """Whether `key` is one of the parts of `month`'s sitemap."""
+    stem = sitemap_key(f"{MONTH_SITEMAP_STEM}{month}")
+    return key == f"{stem}.xml" or (key.startswith(f"{stem}-") and key.endswith(".xml"))
+
 
 # -- items of the ArticlesTable (pk / sk) ---------------------------------------------------------
 

@@ -22,9 +22,10 @@ from datetime import datetime
 from feedpub.aws.index_table import ArticleIndex, LockLostError, PublishState
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
-from feedpub.feeds import feed_kind, spec_for
-from feedpub.names import SITE_FEED
+from feedpub.feeds import feed_kind, feed_month, is_month_feed, recent_month_feeds, spec_for
+from feedpub.names import SITE_FEED, SITEMAP_INDEX_FILE, is_month_sitemap_key, sitemap_key
 from feedpub.render import RenderedFile, render_feed_set
+from feedpub.render.sitemaps import render_month_sitemaps, render_news_sitemap, render_sitemap_index
 
 
 @dataclass
@@ -34,12 +35,27 @@ class PublishResult:
     published: set[str] = field(default_factory=set)
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    """Sitemap files removed: a month left with no article (an empty sitemap is invalid)."""
     deferred: bool = False
     """The lock was held by another publisher, which takes this change along."""
     pending: bool = False
     """This publisher handed the lock over (its time budget ran out) with changes unpublished,
     possibly counted by publishers that found the lock held and trusted it: someone must publish
     soon (the ingest handler queues a publish request)."""
+
+
+@dataclass
+class _Progress:
+    """What one round published, to record in the STATE item."""
+
+    done: dict[str, int] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    """Hash of each file written; '' for a file deleted (so that it is written again if it returns)."""
+    sitemaps: dict[str, str] = field(default_factory=dict)
+    """`lastmod` of each month sitemap file rendered; '' for one deleted."""
+    months: bool = False
+    """A month archive was rendered: the sitemap index may have changed."""
 
 
 def content_hash(file: RenderedFile) -> str:
@@ -88,11 +104,13 @@ class Publisher:
             while True:
                 dirty = state.dirty() | forced
                 forced = set()
-                done, hashes = self._publish_feeds(sorted(dirty), state, now, result)
-                if self.index.finish(owner, done, hashes, state, self.clock()):
+                done = self._publish_feeds(sorted(dirty), state, now, result)
+                if self.index.finish(owner, done.done, done.hashes, state, self.clock(), done.sitemaps):
                     return result
                 # More changes came in meanwhile (or the lease ran out: LockLostError).
-                state = self.index.checkpoint(owner, done, hashes, self.clock(), self.lock_seconds)
+                state = self.index.checkpoint(
+                    owner, done.done, done.hashes, self.clock(), self.lock_seconds, done.sitemaps
+                )
                 if self.clock() - started > self.budget_seconds:
                     break  # hand over: the next ingest or scheduled run publishes the rest
         except LockLostError:
@@ -106,25 +124,88 @@ class Publisher:
 
     def _publish_feeds(
         self, feeds: list[str], state: PublishState, now: datetime, result: PublishResult
-    ) -> tuple[dict[str, int], dict[str, str]]:
-        """Render and write each feed's files; returns the revisions and hashes to record."""
-        done: dict[str, int] = {}
-        hashes: dict[str, str] = {}
-        for feed in feeds:
-            items = self.index.query_feed(feed, now, self.config.items_for(feed_kind(feed)))
-            spec = spec_for(feed, self.config, items)
-            for file in render_feed_set(spec, items, self.config):
-                digest = content_hash(file)
-                if state.hashes.get(file.key) == digest:
-                    result.unchanged.append(file.key)
-                    continue
-                self.site.put(file)
-                hashes[file.key] = digest
-                result.written.append(file.key)
-            done[feed] = max(state.revs.get(feed, 0), state.done.get(feed, 0))
-            result.published.add(feed)
-        return done, hashes
+    ) -> _Progress:
+        """Render and write each feed's files; returns the revisions, hashes and lastmods to record.
 
-    def known_feeds(self) -> set[str]:
-        """Every feed the index has counted a change for (the site and each section seen)."""
-        return set(self.index.publish_state().revs) | {SITE_FEED}
+        The site feed brings the news sitemap along (so the scheduled run, which forces it, ages
+        old stories out); a month archive brings its sitemap, and then the sitemap index.
+        """
+        progress = _Progress()
+        # Feeds first (readers and hubs wait for them), then the month sitemaps.
+        for feed in sorted(feeds, key=lambda name: (is_month_feed(name), name)):
+            if is_month_feed(feed):
+                self._publish_month(feed, state, now, result, progress)
+            else:
+                items = self.index.query_feed(feed, now, self.config.items_for(feed_kind(feed)))
+                spec = spec_for(feed, self.config, items)
+                files = render_feed_set(spec, items, self.config)
+                if feed == SITE_FEED:
+                    files.append(render_news_sitemap(self.index.query_news(now), self.config, now))
+                for file in files:
+                    self._write(file, state, result, progress)
+            progress.done[feed] = max(state.revs.get(feed, 0), state.done.get(feed, 0))
+            result.published.add(feed)
+        if progress.months:
+            self._publish_sitemap_index(state, result, progress)
+        return progress
+
+    def _write(
+        self, file: RenderedFile, state: PublishState, result: PublishResult, progress: _Progress
+    ) -> None:
+        """Put one file unless the published one has the same bytes and headers."""
+        digest = content_hash(file)
+        if state.hashes.get(file.key) == digest:
+            result.unchanged.append(file.key)
+            return
+        self.site.put(file)
+        progress.hashes[file.key] = digest
+        result.written.append(file.key)
+
+    def _delete(self, key: str, state: PublishState, result: PublishResult, progress: _Progress) -> None:
+        """Remove a published sitemap file (if it is there) and forget its hash."""
+        if state.hashes.get(key):
+            self.site.delete(key)
+            result.deleted.append(key)
+        progress.hashes[key] = ""
+
+    def _publish_month(
+        self, feed: str, state: PublishState, now: datetime, result: PublishResult, progress: _Progress
+    ) -> None:
+        """A month's sitemap from every entry of its archive published by now (one paginated Query).
+
+        A month left with no entry (or fewer parts) loses its file(s): an empty `urlset` is not
+        valid, the index stops listing it, and a stale file would keep taken-down URLs alive.
+        """
+        month = feed_month(feed)
+        parts = render_month_sitemaps(month, self.index.query_month(feed, now))
+        for part in parts:
+            self._write(part.file, state, result, progress)
+            if state.sitemaps.get(part.file.key) != part.lastmod:
+                progress.sitemaps[part.file.key] = part.lastmod
+        kept = {part.file.key for part in parts}
+        for key, lastmod in state.sitemaps.items():
+            if lastmod and key not in kept and is_month_sitemap_key(key, month):
+                self._delete(key, state, result, progress)
+                progress.sitemaps[key] = ""
+        progress.months = True
+
+    def _publish_sitemap_index(self, state: PublishState, result: PublishResult, progress: _Progress) -> None:
+        """The sitemap index, from the month files the STATE item records (no Query at all)."""
+        index = render_sitemap_index({**state.sitemaps, **progress.sitemaps}, self.config)
+        if index is None:
+            self._delete(sitemap_key(SITEMAP_INDEX_FILE), state, result, progress)
+        else:
+            self._write(index, state, result, progress)
+
+    def known_feeds(self, now: datetime | None = None) -> set[str]:
+        """Every feed the index has counted a change for (the site and each section seen).
+
+        With `now` (the scheduled run), of the month archives only this month's and the previous
+        one's, where an embargo that ends now can be: re-rendering every month every few minutes
+        would cost more as the archive grows, and no other month can change without an upload.
+        """
+        feeds = set(self.index.publish_state().revs) | {SITE_FEED}
+        if now is None:
+            return feeds
+        recent = recent_month_feeds(now)
+        return {feed for feed in feeds if not is_month_feed(feed) or feed in recent}

@@ -10,6 +10,7 @@ from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
 from feedpub.feeds import group_items, spec_for
 from feedpub.render import RenderedFile, render_feed_set
+from feedpub.render.sitemaps import SitemapEntry, render_sitemaps
 
 
 def claim_ids(articles: Iterable[Article]) -> tuple[list[Article], list[ArticleError]]:
@@ -41,9 +42,11 @@ def claim_ids(articles: Iterable[Article]) -> tuple[list[Article], list[ArticleE
 
 
 def render_site(articles: list[Article], config: SiteConfig, now: datetime) -> list[RenderedFile]:
-    """All feeds of the site, in every format: whole-site, sections, and the tags and authors the
-    config gives feeds; each as the index's Query of that feed would select its items."""
+    """All feeds of the site, in every format (whole-site, sections, and the tags and authors the
+    config gives feeds; each as the index's Query of that feed would select its items) and the
+    sitemaps."""
     files: list[RenderedFile] = []
     for feed, items in group_items(articles, config, now).items():
         files.extend(render_feed_set(spec_for(feed, config, items), items, config))
-    return files
+    listed = (SitemapEntry.of(article) for article in articles if article.is_listed(now))
+    return files + render_sitemaps(listed, config, now)

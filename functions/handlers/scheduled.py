@@ -23,12 +23,15 @@ tracer = Tracer(patch_modules=TRACED_MODULES)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    """Re-render every known feed as of now; only files whose bytes changed are written."""
+    """Re-render every known feed as of now (of the month sitemaps, this month's and the last:
+    where an embargo can end); only files whose bytes changed are written."""
     publisher = runtime().publisher
-    result = publisher.publish(utc_now(), force=publisher.known_feeds())
+    now = utc_now()
+    result = publisher.publish(now, force=publisher.known_feeds(now))
     metrics.add_metric(name="FeedsWritten", unit=MetricUnit.Count, value=len(result.written))
     metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(result.unchanged))
     logger.info("scheduled publish", feeds=sorted(result.published), written=result.written,
-                deferred=result.deferred)  # fmt: skip
+                deleted=result.deleted, deferred=result.deferred)  # fmt: skip
     announce_written(result.written, logger, metrics)
-    return {"published": sorted(result.published), "written": result.written, "deferred": result.deferred}
+    return {"published": sorted(result.published), "written": result.written, "deleted": result.deleted,
+            "deferred": result.deferred}  # fmt: skip

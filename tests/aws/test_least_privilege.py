@@ -196,7 +196,9 @@ def test_ingest_function_policy_is_exact(
     s3.put_object(Bucket=bucket, Key=key, Body=article("Ferry talks resume").encode())
     s3.put_object(Bucket=bucket, Key="articles/world/bad.md", Body=b"---\ntitle: Bad\n---\nno date\n")
     assert handler({"Records": sqs_records(sqs, queue)}, LambdaContext()) == {"batchItemFailures": []}
-    s3.put_object(Bucket=bucket, Key="articles/world/bad.md", Body=article("Now good").encode())
+    # A month earlier, so that the deletion below leaves November's sitemap empty (s3:DeleteObject).
+    good = article("Now good", published="2026-10-20T08:00:00+07:00")
+    s3.put_object(Bucket=bucket, Key="articles/world/bad.md", Body=good.encode())
     s3.delete_object(Bucket=bucket, Key=key)  # notifies ObjectRemoved:DeleteMarkerCreated
     # The publish hands its lock over (time budget spent) just as another instance counts a change:
     # it must ask for a publish (sqs:SendMessage), which the next invocation serves.
@@ -237,6 +239,18 @@ def test_publish_function_policy_is_exact(
     event = scheduled_event(REGION, stack.account_id)
     result = scheduled(event, LambdaContext(function_name="PublishFunction"))
     assert result["written"] == ["feeds/rss.xml"]
+    # A run within 48 hours of the article's publication lists it in the news sitemap.
+    monkeypatch.setattr("handlers.scheduled.utc_now", lambda: datetime(2026, 11, 21, tzinfo=UTC))
+    assert scheduled(event, LambdaContext(function_name="PublishFunction"))["written"] == [
+        "sitemaps/news.xml"
+    ]
+    # An ingest that took the article down crashed before publishing: the run heals it, and
+    # November's sitemap, left with no article, is removed.
+    index = ArticleIndex(stack.table_name, boto3.client("dynamodb", region_name=REGION))
+    index.bump(index.commit("articles/world/a.md", index.get_source("articles/world/a.md"), None, ""))
+    result = scheduled(event, LambdaContext(function_name="PublishFunction"))
+    assert "sitemaps/news.xml" in result["written"]
+    assert result["deleted"] == ["sitemaps/articles-2026-11.xml", "sitemaps/index.xml"]
     check(stack, recorder, "PublishFunction")
 
 

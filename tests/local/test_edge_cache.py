@@ -383,3 +383,18 @@ def test_viewer_conditional_requests(
 def test_missing_feed_is_not_found(edge: EdgeCache) -> None:
     status, headers, _ = site_response(edge, "/feeds/nowhere/rss.xml", {})
     assert (status, headers["X-Cache"]) == (404, "Error from cloudfront")
+
+
+def test_the_front_serves_sitemaps_from_the_site_bucket_never_negotiated(
+    edge: EdgeCache, origin: FakeOrigin
+) -> None:
+    """CloudFront's default behavior serves /sitemaps/* like /feeds/*; a browser gets the XML."""
+    from feedpub.config import SiteConfig
+    from feedpub.local.front import Front
+
+    origin.put("/sitemaps/news.xml", b"<urlset/>", link="")
+    front = Front(edge, None, None, SiteConfig(), None)  # type: ignore[arg-type]  # only the edge is used
+    status, headers, body = front.answer("GET", "/sitemaps/news.xml", {"accept": "text/html,*/*"})
+    assert (status, body) == (200, b"<urlset/>")
+    assert "Vary" not in headers
+    assert front.answer("GET", "/sitemaps/articles-1999-01.xml", {})[0] == 404

@@ -30,6 +30,7 @@ from feedpub.runtime import runtime
 from tests.support.feedcheck import json_feed_errors
 from tests.support.http import CHROME_ACCEPT, post_form, request
 from tests.support.served import ServedSite, local_s3
+from tests.support.sitemaps import assert_valid_sitemap, locs
 from tests.support.subscriber import Subscriber
 
 BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -115,6 +116,19 @@ def test_feed_headers(served_site: ServedSite, name: str) -> None:
     assert modified <= datetime.now(UTC) + timedelta(seconds=2)
     assert served_site.newest().title.encode() in response.body
     assert int(response.headers["Content-Length"]) == len(response.body)
+
+
+def test_sitemaps_are_served_like_the_feeds(served_site: ServedSite) -> None:
+    wait_for_feed(served_site.site, served_site.newest().title, timeout=30)
+    for name in ("news.xml", "index.xml"):
+        response = request(f"{served_site.site.site_url}/sitemaps/{name}", {"Accept": CHROME_ACCEPT})
+        assert response.status == 200, name  # never negotiated to a page
+        assert response.headers["Content-Type"] == "application/xml; charset=utf-8"
+        assert response.headers["Cache-Control"] == served_site.config.cache_control
+        assert_valid_sitemap(f"sitemaps/{name}", response.body)
+    index = request(f"{served_site.site.site_url}/sitemaps/index.xml").body
+    for month in locs(index):
+        assert request(month).status == 200, month
 
 
 @pytest.mark.parametrize("name", ["rss", "atom", "json"])

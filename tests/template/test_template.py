@@ -521,6 +521,7 @@ def test_ingest_role_is_scoped_to_the_prefixes_it_touches(resources: dict[str, A
         ("s3:PutObject", arn("${ArticlesBucket.Arn}/reports/*")),
         ("s3:DeleteObject", arn("${ArticlesBucket.Arn}/reports/*")),
         ("s3:PutObject", arn("${SiteBucket.Arn}/feeds/*")),
+        *{(a, arn("${SiteBucket.Arn}/sitemaps/*")) for a in ("s3:PutObject", "s3:DeleteObject")},
         ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["IngestQueue", "Arn"]})),
         ("sqs:SendMessage", PING_QUEUE_ARN),
         *{(f"dynamodb:{a}", TABLE_ARN)
@@ -534,6 +535,7 @@ def test_publish_role_is_scoped_to_the_table_and_feeds(resources: dict[str, Any]
     expected = {
         *{(f"dynamodb:{a}", TABLE_ARN) for a in ("GetItem", "UpdateItem", "Query")},
         ("s3:PutObject", arn("${SiteBucket.Arn}/feeds/*")),
+        *{(a, arn("${SiteBucket.Arn}/sitemaps/*")) for a in ("s3:PutObject", "s3:DeleteObject")},
         ("sqs:SendMessage", PING_QUEUE_ARN),
     }
     assert grants(resources["PublishFunctionRole"]) == expected
@@ -591,7 +593,11 @@ def test_outputs(cfn: dict[str, Any]) -> None:
         "ArticlesBucketName", "SiteBucketName", "TableName", "IngestQueueUrl", "IngestDeadLetterQueueUrl",
         "DistributionDomainName", "SiteFeedRssUrl", "SiteFeedAtomUrl", "SiteFeedJsonUrl", "UploadCommand",
         "LogsBucketName", "LogsDeadLetterQueueUrl", "MostViewedFeedUrl", "PingDeadLetterQueueUrl",
+        "NewsSitemapUrl", "SitemapIndexUrl",
     }  # fmt: skip
+    # The robots.txt lines name the site's own URLs (its CDN routes /sitemaps/* here).
+    assert outputs["NewsSitemapUrl"] == {"Fn::Sub": "${SiteBaseUrl}/sitemaps/news.xml"}
+    assert outputs["SitemapIndexUrl"] == {"Fn::Sub": "${SiteBaseUrl}/sitemaps/index.xml"}
     assert outputs["SiteFeedRssUrl"] == {"Fn::Sub": "https://${SiteDistribution.DomainName}/feeds/rss.xml"}
     assert outputs["SiteFeedAtomUrl"] == {"Fn::Sub": "https://${SiteDistribution.DomainName}/feeds/atom.xml"}
     assert outputs["SiteFeedJsonUrl"] == {"Fn::Sub": "https://${SiteDistribution.DomainName}/feeds/feed.json"}
@@ -695,6 +701,7 @@ def test_function_policies_resolve_to_the_stacks_arns(stack: Stack) -> None:
         f"arn:aws:s3:::{stack.articles_bucket}",
         f"arn:aws:s3:::{stack.articles_bucket}/reports/*",
         f"arn:aws:s3:::{stack.site_bucket}/feeds/*",
+        f"arn:aws:s3:::{stack.site_bucket}/sitemaps/*",
         table_arn,
         boto3.client("sqs").get_queue_attributes(
             QueueUrl=stack.ingest_queue_url, AttributeNames=["QueueArn"]
@@ -702,7 +709,12 @@ def test_function_policies_resolve_to_the_stacks_arns(stack: Stack) -> None:
         ping_queue_arn,
     }
     publish = {r for s in stack.function_policies("PublishFunction") for r in as_list(s["Resource"])}
-    assert publish == {f"arn:aws:s3:::{stack.site_bucket}/feeds/*", table_arn, ping_queue_arn}
+    assert publish == {
+        f"arn:aws:s3:::{stack.site_bucket}/feeds/*",
+        f"arn:aws:s3:::{stack.site_bucket}/sitemaps/*",
+        table_arn,
+        ping_queue_arn,
+    }
     assert set(stack.function_managed_policy_arns("IngestFunction")) == SAM_MANAGED_POLICIES
 
 

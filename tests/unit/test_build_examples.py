@@ -11,6 +11,7 @@ from feedpub.build import build
 from feedpub.config import SiteConfig
 from tests.support.clock import NOW
 from tests.support.paths import EXAMPLES
+from tests.support.sitemaps import assert_valid_sitemap
 
 
 def test_examples_build_into_valid_feeds(tmp_path: Path, config: SiteConfig) -> None:
@@ -19,7 +20,9 @@ def test_examples_build_into_valid_feeds(tmp_path: Path, config: SiteConfig) -> 
     assert len(result.articles) == len(list((EXAMPLES / "articles").rglob("*.*")))
     feeds = sorted(result.written)
     assert "feeds/rss.xml" in feeds and "feeds/world/atom.xml" in feeds
-    for key in feeds:
+    for key in [k for k in feeds if k.startswith("sitemaps/")]:
+        assert_valid_sitemap(key, (tmp_path / key).read_bytes())
+    for key in [k for k in feeds if k.startswith("feeds/")]:
         data = (tmp_path / key).read_bytes()
         if key.endswith(".xml"):
             etree.fromstring(data, etree.XMLParser(resolve_entities=False))

@@ -46,11 +46,11 @@ def test_build_examples(tmp_path: Path) -> None:
     result = run("build", EXAMPLES, "--out", tmp_path, *NOW_FLAG, "--jobs", "1")
     assert_clean(result)
     assert result.exit_code == 0
-    assert "15 articles, 0 rejected; 20 files written, 0 unchanged" in result.output
+    assert "15 articles, 0 rejected; 23 files written, 0 unchanged" in result.output
     for key in ("feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json", "feeds/world/rss.xml"):
         assert (tmp_path / key).is_file()
     again = run("build", EXAMPLES, "--out", tmp_path, *NOW_FLAG, "--jobs", "1")
-    assert "0 files written, 20 unchanged" in again.output
+    assert "0 files written, 23 unchanged" in again.output
 
 
 def test_build_flags_override_the_config(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ The ArticlesTable also holds the view counts (`aws/views_table.py`) and the hubs
 - `SRC#<key>` / `SRC`: what the object at <key> was last indexed as (id, feed entries, version).
 - `ART#<id>` / `ART`: the article by id and the key that owns the id.
 - `FEED#<feed>` / `<published UTC>#<id>`: one entry per feed an article is listed in, carrying
-  the rendered article, so "newest N of feed F" is one strongly consistent Query.
+  the rendered article, so "newest N of feed F" is one strongly consistent Query. The entries of a
+  month's archive (`FEED#month#YYYY-MM`) are slim instead: url, title, language and dates, all the
+  sitemaps need, so a month's or the news sitemap's Query reads little.
 - `PATH#<page path>` / `PATH`: which article a page path shows, for counting page views; never
   deleted, so an old URL of a moved article still counts for it (rankings skip deleted articles).
 - `STATE` / `PUBLISH`: per-feed revision counters, what was last published, and the publish lock.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -26,7 +28,13 @@ from typing import Any
 
 from feedpub.article import Article
 from feedpub.aws.clients import client, dynamo_key, error_code
-from feedpub.feeds import entries_published_by, entry_sort_key
+from feedpub.feeds import (
+    NEWS_WINDOW,
+    entries_published_by,
+    entries_published_since,
+    is_month_feed,
+    news_months,
+)
 from feedpub.names import (
     PUBLISH_STATE_ITEM,
     SOURCE_ITEM_PREFIX,
@@ -36,6 +44,7 @@ from feedpub.names import (
     path_item,
     source_item,
 )
+from feedpub.render.sitemaps import MAX_NEWS_URLS, SitemapEntry
 from feedpub.views.counting import page_path
 
 STATE_KEY = dynamo_key(PUBLISH_STATE_ITEM)
@@ -103,6 +112,8 @@ class PublishState:
     revs: dict[str, int] = field(default_factory=dict)
     done: dict[str, int] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
+    sitemaps: dict[str, str] = field(default_factory=dict)
+    """`lastmod` of each month sitemap file written ('' once deleted): what the index lists."""
     total: int = 0
     """How many bumps ever: a publisher may release only if it is what it saw (see `finish`)."""
     lock_owner: str = ""
@@ -124,6 +135,8 @@ class PublishState:
                 state.done[rest] = int(value["N"])
             elif kind == "hash":
                 state.hashes[rest] = value["S"]
+            elif kind == "sitemap":
+                state.sitemaps[rest] = value["S"]
             elif name == TOTAL:
                 state.total = int(value["N"])
             elif name == "lock_owner":
@@ -131,6 +144,27 @@ class PublishState:
             elif name == "lock_until":
                 state.lock_until = float(value["N"])
         return state
+
+
+SLIM_NAMES = {"#id": "article_id", "#url": "url", "#title": "title", "#language": "language",
+              "#published": "published", "#modified": "modified"}  # fmt: skip
+"""The attributes of a month archive's entry (as expression names: some are reserved words)."""
+
+
+def _slim_fields(entry: SitemapEntry) -> dict[str, Any]:
+    """A month archive entry's attributes: what the sitemaps show, dates with their own offsets."""
+    texts = {"article_id": entry.id, "url": entry.url, "title": entry.title, "language": entry.language,
+             "published": entry.published.isoformat(), "modified": entry.modified.isoformat()}  # fmt: skip
+    return {name: {"S": text} for name, text in texts.items()}
+
+
+def _slim_entry(item: dict[str, Any]) -> SitemapEntry:
+    """Inverse of `_slim_fields`."""
+    return SitemapEntry(
+        id=item["article_id"]["S"], url=item["url"]["S"], title=item["title"]["S"],
+        language=item["language"]["S"], published=datetime.fromisoformat(item["published"]["S"]),
+        modified=datetime.fromisoformat(item["modified"]["S"]),
+    )  # fmt: skip
 
 
 def _source_state(key: str, item: dict[str, Any]) -> SourceState:
@@ -150,9 +184,10 @@ def _names(prefix: str, keys: Iterable[str]) -> dict[str, str]:
 
 
 def _progress(
-    done: dict[str, int], hashes: dict[str, str]
+    done: dict[str, int], hashes: dict[str, str], sitemaps: Mapping[str, str] | None = None
 ) -> tuple[list[str], dict[str, str], dict[str, Any]]:
-    """SET clauses, names and values recording published revisions and file hashes."""
+    """SET clauses, names and values recording published revisions, file hashes and month
+    sitemaps' lastmods."""
     sets: list[str] = []
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
@@ -164,6 +199,10 @@ def _progress(
         names[f"#h{i}"] = f"hash:{key}"
         values[f":h{i}"] = {"S": digest}
         sets.append(f"#h{i} = :h{i}")
+    for i, (key, lastmod) in enumerate((sitemaps or {}).items()):
+        names[f"#s{i}"] = f"sitemap:{key}"
+        values[f":s{i}"] = {"S": lastmod}
+        sets.append(f"#s{i} = :s{i}")
     return sets, names, values
 
 
@@ -233,16 +272,16 @@ class ArticleIndex:
         previous: SourceState | None,
         article: Article | None,
         version: str,
-        feeds: Iterable[str] = (),
+        entries: Iterable[tuple[str, str]] = (),
     ) -> set[str]:
-        """Make the index say that `key` holds `article` (None: nothing), listed in `feeds` (the
-        core's `feeds.feeds_of`), in one transaction.
+        """Make the index say that `key` holds `article` (None: nothing) with `entries` (feed, sort
+        key), as the core's `feeds.index_entries` gives them, in one transaction.
 
         Returns the feeds whose entries changed. Raises ConcurrentChangeError when another
         invocation indexed the key first, IdTakenError when another key owns the id.
         """
         old_entries = set(previous.entries) if previous else set()
-        new_entries = {(feed, entry_sort_key(article)) for feed in feeds} if article else set()
+        new_entries = set(entries) if article else set()
         transaction = _Transaction()
         if article is not None:
             self._add_article(transaction, key, previous, article, version, new_entries)
@@ -300,12 +339,14 @@ class ArticleIndex:
                               "article_id": {"S": article.id}, "section": {"S": article.section},
                               "owner": {"S": key}}}},
         )  # fmt: skip
+        slim = _slim_fields(SitemapEntry.of(article))
         for feed, sk in sorted(entries):
+            fields = slim if is_month_feed(feed) else {"payload": {"B": payload}}
             transaction.add(
                 _Action.PUT_ENTRY,
                 {"Put": {"TableName": self.table,
                          "Item": {**dynamo_key(feed_entry_item(feed, sk)),
-                                  "payload": {"B": payload}, "owner": {"S": key}}}},
+                                  **fields, "owner": {"S": key}}}},
             )  # fmt: skip
 
     def _source_delete(self, key: str, previous: SourceState) -> dict[str, Any]:
@@ -410,6 +451,55 @@ class ArticleIndex:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return articles
 
+    def query_month(self, feed: str, now: datetime) -> list[SitemapEntry]:
+        """Every entry of a month's archive published by `now`, oldest first (paginated: a month
+        of a busy site is a few hundred KB of slim items)."""
+        return self._query_slim(
+            "pk = :pk AND sk < :bound",
+            {":pk": {"S": feed_partition(feed)}, ":bound": {"S": entries_published_by(now)}},
+            newest_first=False,
+        )
+
+    def query_news(self, now: datetime) -> list[SitemapEntry]:
+        """The entries of the news sitemap's window (published in the 48 hours up to `now`), newest
+        first, at most 1,000: one bounded Query of this month's archive, and of the previous
+        month's when the window reaches back into it."""
+        entries: list[SitemapEntry] = []
+        for feed in news_months(now):
+            entries += self._query_slim(
+                "pk = :pk AND sk BETWEEN :start AND :bound",
+                {":pk": {"S": feed_partition(feed)},
+                 ":start": {"S": entries_published_since(now - NEWS_WINDOW)},
+                 ":bound": {"S": entries_published_by(now)}},
+                newest_first=True, limit=MAX_NEWS_URLS - len(entries),
+            )  # fmt: skip
+            if len(entries) >= MAX_NEWS_URLS:
+                break
+        return entries
+
+    def _query_slim(
+        self, condition: str, values: dict[str, Any], newest_first: bool, limit: int | None = None
+    ) -> list[SitemapEntry]:
+        """Slim entries matching a key condition, every page (up to `limit` entries)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": not newest_first,
+            "ConsistentRead": True,
+            "ProjectionExpression": ", ".join(SLIM_NAMES),
+            "ExpressionAttributeNames": SLIM_NAMES,
+        }
+        entries: list[SitemapEntry] = []
+        while limit is None or len(entries) < limit:
+            page = {} if limit is None else {"Limit": limit - len(entries)}
+            response = self.db.query(**kwargs, **page)
+            entries.extend(_slim_entry(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return entries
+
     def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
         """Articles by id (missing ids are left out), in batches of 100."""
         wanted = sorted(set(ids))
@@ -492,12 +582,18 @@ class ArticleIndex:
         return PublishState.from_item(response["Attributes"])
 
     def finish(
-        self, owner: str, done: dict[str, int], hashes: dict[str, str], seen: PublishState, now: float
+        self,
+        owner: str,
+        done: dict[str, int],
+        hashes: dict[str, str],
+        seen: PublishState,
+        now: float,
+        sitemaps: Mapping[str, str] | None = None,
     ) -> bool:
         """Record what was published and release the lock in one write, but only if no feed was
         bumped since `seen` was read and the lease still holds; False means: checkpoint, go round.
         """
-        sets, names, values = _progress(done, hashes)
+        sets, names, values = _progress(done, hashes, sitemaps)
         values[":owner"] = {"S": owner}
         values[":now"] = {"N": f"{now:.3f}"}
         names["#total"] = TOTAL
@@ -523,14 +619,20 @@ class ArticleIndex:
         return True
 
     def checkpoint(
-        self, owner: str, done: dict[str, int], hashes: dict[str, str], now: float, seconds: float
+        self,
+        owner: str,
+        done: dict[str, int],
+        hashes: dict[str, str],
+        now: float,
+        seconds: float,
+        sitemaps: Mapping[str, str] | None = None,
     ) -> PublishState:
         """Record what was published and renew the lease, only while the lease still holds.
 
         Returns the fresh state; raises LockLostError when the lease ran out (another publisher
         may own the feeds now, and what was just written is re-rendered by it).
         """
-        sets, names, values = _progress(done, hashes)
+        sets, names, values = _progress(done, hashes, sitemaps)
         values[":owner"] = {"S": owner}
         values[":now"] = {"N": f"{now:.3f}"}
         values[":until"] = {"N": f"{now + seconds:.3f}"}

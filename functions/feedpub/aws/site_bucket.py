@@ -43,3 +43,7 @@ class SiteBucket:
             CacheControl=self.cache_control,
             **({"Metadata": {LINK_METADATA: file.link}} if file.link else {}),
         )
+
+    def delete(self, key: str) -> None:
+        """Remove a published file (a month sitemap left with no article: an empty one is invalid)."""
+        self.s3.delete_object(Bucket=self.name, Key=key)

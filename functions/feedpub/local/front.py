@@ -27,6 +27,7 @@ from feedpub.aws.views_table import ViewCounts
 from feedpub.config import SiteConfig
 from feedpub.feeds import section_feed
 from feedpub.local.edge import EdgeCache
+from feedpub.names import SITEMAPS_PREFIX
 from feedpub.negotiation import FEED_PATH, negotiated_path
 from feedpub.render.html_page import HTML_TYPE, render_article_page
 from feedpub.views.counting import normalize_path
@@ -142,7 +143,7 @@ class Front:
             return self._invalidation(method, body)
         if path in ("/", "/feeds", "/feeds/"):
             return HTTPStatus.FOUND, {"Location": "/feeds/index.html"}, b""
-        if path.startswith("/feeds/"):
+        if path.startswith(("/feeds/", f"/{SITEMAPS_PREFIX}/")):  # CloudFront's default behavior serves both
             return site_response(self.edge, path, headers)
         return self._article_page(path)
 
