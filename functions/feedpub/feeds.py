@@ -12,7 +12,19 @@ from datetime import UTC, datetime
 
 from feedpub.article import Article
 from feedpub.config import SiteConfig
-from feedpub.names import FEEDS_PREFIX, SECTION_FEED_PREFIX, SITE_FEED
+from feedpub.names import (
+    AUTHOR_FEED_PREFIX,
+    AUTHORS_FOLDER,
+    FEEDS_PREFIX,
+    PARTNERS_FOLDER,
+    SECTION_FEED_PREFIX,
+    SITE_FEED,
+    TAG_FEED_PREFIX,
+    TAGS_FOLDER,
+)
+
+KIND_OF_FOLDER = {TAGS_FOLDER: "tag", AUTHORS_FOLDER: "author", PARTNERS_FOLDER: "partner"}
+"""The kind (`names.FEED_KINDS`) of a feed set that lives in `<folder>/<name>/`."""
 
 ENTRY_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 """Fixed-width UTC time: the byte order of the index's sort keys is the feeds' order."""
@@ -33,6 +45,14 @@ class FeedSpec:
     """Public URL of the feeds root, from the site config."""
     id_prefix: str
     """Tag URI prefix shared by feed and item ids, e.g. `tag:www.example.com,2026-01-01:`."""
+
+    @property
+    def kind(self) -> str:
+        """`site`, `section`, `tag`, `author` or `partner`: what `items_per_kind` counts by."""
+        top, _, rest = self.folder.partition("/")
+        if rest and top in KIND_OF_FOLDER:
+            return KIND_OF_FOLDER[top]
+        return "site" if self.name == SITE_FEED else "section"
 
     @property
     def section(self) -> str | None:
@@ -118,6 +138,15 @@ def is_section_feed(feed: str) -> bool:
 def feed_section(feed: str) -> str:
     """The section slug of a section feed's index name (inverse of `section_feed_name`)."""
     return feed.removeprefix(SECTION_FEED_PREFIX)
+
+
+def feed_kind(feed: str) -> str:
+    """The kind (`names.FEED_KINDS`) of an index feed name, before its FeedSpec is known."""
+    if feed == SITE_FEED:
+        return "site"
+    if feed.startswith(TAG_FEED_PREFIX):
+        return "tag"
+    return "author" if feed.startswith(AUTHOR_FEED_PREFIX) else "section"
 
 
 def feeds_of(article: Article) -> list[str]:

@@ -18,13 +18,18 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from feedpub.aws.index_table import ArticleIndex, LockLostError, PublishState
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
-from feedpub.feeds import spec_for
+from feedpub.feeds import feed_kind, spec_for
 from feedpub.names import SITE_FEED
+from feedpub.partners.smartnews import needs_variants, render_partner_feeds
 from feedpub.render import RenderedFile, render_feed_set
+
+if TYPE_CHECKING:
+    from feedpub.partners.check import Finding
 
 
 @dataclass
@@ -40,6 +45,9 @@ class PublishResult:
     """This publisher handed the lock over (its time budget ran out) with changes unpublished,
     possibly counted by publishers that found the lock held and trusted it: someone must publish
     soon (the ingest handler queues a publish request)."""
+    partner_findings: list[Finding] = field(default_factory=list)
+    """Blocker rules of the enabled partners that the files written fail (the handlers log and
+    count them per partner: metric PartnerRuleFailures)."""
 
 
 def content_hash(file: RenderedFile) -> str:
@@ -111,9 +119,7 @@ class Publisher:
         done: dict[str, int] = {}
         hashes: dict[str, str] = {}
         for feed in feeds:
-            items = self.index.query_feed(feed, now, self.config.items_per_feed)
-            spec = spec_for(feed, self.config, items[0].section_title if items else None)
-            for file in render_feed_set(spec, items, self.config):
+            for file in self._render(feed, now):
                 digest = content_hash(file)
                 if state.hashes.get(file.key) == digest:
                     result.unchanged.append(file.key)
@@ -121,9 +127,29 @@ class Publisher:
                 self.site.put(file)
                 hashes[file.key] = digest
                 result.written.append(file.key)
+                result.partner_findings.extend(self._check(file, now))
             done[feed] = max(state.revs.get(feed, 0), state.done.get(feed, 0))
             result.published.add(feed)
         return done, hashes
+
+    def _render(self, feed: str, now: datetime) -> list[RenderedFile]:
+        """A feed set's files, and with the site's the enabled partners' variants (one query)."""
+        limit = self.config.items_for(feed_kind(feed))
+        variants = feed == SITE_FEED and needs_variants(self.config)
+        wanted = max(limit, self.config.items_for("partner")) if variants else limit
+        fetched = self.index.query_feed(feed, now, wanted)
+        items = fetched[:limit]
+        spec = spec_for(feed, self.config, items[0].section_title if items else None)
+        files = render_feed_set(spec, items, self.config)
+        return files + render_partner_feeds(fetched, self.config) if variants else files
+
+    def _check(self, file: RenderedFile, now: datetime) -> list[Finding]:
+        """The enabled partners' blocker rules on one written file (nothing when none is enabled)."""
+        if not self.config.partners:
+            return []
+        from feedpub.partners.check import blocker_findings  # lxml: only for sites with partners
+
+        return blocker_findings(file.key, file.body, self.config.partners, now)
 
     def known_feeds(self) -> set[str]:
         """Every feed the index has counted a change for (the site and each section seen)."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
-from feedpub.feeds import FeedSpec, feed_specs, select_items
+from feedpub.feeds import FeedSpec, feed_specs, select_items, site_feed
 from feedpub.render import RenderedFile, render_feed_set
 
 
@@ -46,11 +46,22 @@ def render_feed_sets(
     """Every file of the given feed sets."""
     files: list[RenderedFile] = []
     for spec in specs:
-        items = select_items(articles, spec, now, config.items_per_feed)
+        items = select_items(articles, spec, now, config.items_for(spec.kind))
         files.extend(render_feed_set(spec, items, config))
     return files
 
 
+def render_partner_variants(articles: list[Article], config: SiteConfig, now: datetime) -> list[RenderedFile]:
+    """The documents of the enabled partners that need their own (`feeds/partners/<partner>/`)."""
+    from feedpub.partners.smartnews import needs_variants, render_partner_feeds
+
+    if not needs_variants(config):
+        return []
+    items = select_items(articles, site_feed(config), now, config.items_for("partner"))
+    return render_partner_feeds(items, config)
+
+
 def render_site(articles: list[Article], config: SiteConfig, now: datetime) -> list[RenderedFile]:
-    """All feeds of the site: whole-site and per-section, in every format."""
-    return render_feed_sets(feed_specs(config, articles, now), articles, config, now)
+    """All feeds of the site: whole-site and per-section, in every format, and partner variants."""
+    files = render_feed_sets(feed_specs(config, articles, now), articles, config, now)
+    return files + render_partner_variants(articles, config, now)
