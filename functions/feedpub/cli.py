@@ -511,8 +511,13 @@ def parse_partners_option(value: str) -> tuple[str, ...]:
 
 @main.command()
 @click.argument("feeds", nargs=-1, required=True, metavar="FEED_FILE_OR_URL...")
-@click.option("--for", "partners", default="google-news,apple-news,flipboard,msn,smartnews", show_default=True,
-              help="Partners whose rules to check, separated by commas.")
+@click.option(
+    "--for",
+    "partners",
+    default="google-news,apple-news,flipboard,msn,smartnews",
+    show_default=True,
+    help="Partners whose rules to check, separated by commas.",
+)
 @click.option("--now", help="Check dates as of this time (RFC 3339); default: now.")
 def doctor(feeds: tuple[str, ...], partners: str, now: str | None) -> None:
     """Check feeds against the partners' published requirements (docs/partners.md).

@@ -29,7 +29,12 @@ class Finding:
 
     def as_log(self) -> dict[str, str]:
         """A JSON-ready form for the publisher's structured warning."""
-        return {"feed": self.feed, "item": self.item or "", "rule": self.rule.id, "severity": self.rule.severity}
+        return {
+            "feed": self.feed,
+            "item": self.item or "",
+            "rule": self.rule.id,
+            "severity": self.rule.severity,
+        }
 
 
 def check_feed(
@@ -42,7 +47,11 @@ def check_feed(
     findings = [Finding(label, None, r) for r in rules if r.check_feed and not r.check_feed(feed, now)]
     item_rules = [r for r in rules if r.check_item]
     for item in feed.items:
-        findings.extend(Finding(label, item.label, r) for r in item_rules if r.check_item and not r.check_item(item, feed, now))
+        findings.extend(
+            Finding(label, item.label, r)
+            for r in item_rules
+            if r.check_item and not r.check_item(item, feed, now)
+        )
     return findings
 
 

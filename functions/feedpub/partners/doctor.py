@@ -58,7 +58,7 @@ def report_lines(label: str, feed: Feed, findings: Iterable[Finding]) -> list[st
         return [*lines, "  ok: no rule of the partners checked fails"]
     current: str | None = None
     for finding in found:
-        if finding.item != current or current is None and finding is found[0]:
+        if finding.item != current or (current is None and finding is found[0]):
             current = finding.item
             lines.append("  the feed:" if current is None else f"  item {current!r}:")
         rule = finding.rule

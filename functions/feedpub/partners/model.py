@@ -134,7 +134,9 @@ def _media_image(element: Any) -> tuple[ItemImage | None, str]:
     thumb_url = "" if thumbnail is None else thumbnail.get("url", "")
     for content in element.iter(f"{{{MEDIA_NS}}}content"):
         if content.get("medium") == "image" or content.get("type", "").startswith("image/"):
-            return ItemImage(content.get("url", ""), _int(content.get("width")), _int(content.get("height"))), thumb_url
+            return ItemImage(
+                content.get("url", ""), _int(content.get("width")), _int(content.get("height"))
+            ), thumb_url
     if thumbnail is not None and thumb_url:
         return ItemImage(thumb_url, _int(thumbnail.get("width")), _int(thumbnail.get("height"))), thumb_url
     return None, thumb_url
@@ -149,11 +151,19 @@ def _parse_rss(root: Any, size: int, encoding: str) -> Feed:
     items = tuple(_rss_item(item) for item in channel.findall("item"))
     logo = channel.find(f"{{{SNF_NS}}}logo")
     return Feed(
-        format=RSS, size=size, encoding=encoding, title=_text(channel, "title"), link=_text(channel, "link"),
-        description=_text(channel, "description"), language=_text(channel, "language"), self_url=self_link,
-        pub_date=parse_date(_text(channel, "pubDate")), smartformat=SNF_NS in root.nsmap.values(),
-        logo="" if logo is None else _text(logo, "url"), items=items,
-    )  # fmt: skip
+        format=RSS,
+        size=size,
+        encoding=encoding,
+        title=_text(channel, "title"),
+        link=_text(channel, "link"),
+        description=_text(channel, "description"),
+        language=_text(channel, "language"),
+        self_url=self_link,
+        pub_date=parse_date(_text(channel, "pubDate")),
+        smartformat=SNF_NS in root.nsmap.values(),
+        logo="" if logo is None else _text(logo, "url"),
+        items=items,
+    )
 
 
 def _rss_item(item: Any) -> Item:
@@ -165,13 +175,18 @@ def _rss_item(item: Any) -> Item:
             image = ItemImage(enclosure.get("url", ""))
     authors = [_text(c, ".") for c in item.findall(f"{{{DC_NS}}}creator")] or [_text(item, "author")]
     return Item(
-        id="" if guid is None else (guid.text or "").strip(), title=_text(item, "title"),
-        link=_text(item, "link"), summary=_text(item, "description"),
-        content=_text(item, f"{{{CONTENT_NS}}}encoded"), published=parse_date(_text(item, "pubDate")),
-        authors=tuple(a for a in authors if a), image=image, thumbnail=thumbnail,
+        id="" if guid is None else (guid.text or "").strip(),
+        title=_text(item, "title"),
+        link=_text(item, "link"),
+        summary=_text(item, "description"),
+        content=_text(item, f"{{{CONTENT_NS}}}encoded"),
+        published=parse_date(_text(item, "pubDate")),
+        authors=tuple(a for a in authors if a),
+        image=image,
+        thumbnail=thumbnail,
         guid_is_permalink=guid is None or guid.get("isPermaLink", "true").strip().lower() != "false",
         size=len(etree.tostring(item)),
-    )  # fmt: skip
+    )
 
 
 def _atom_link(element: Any, rel: str) -> Any:
@@ -185,11 +200,17 @@ def _parse_atom(root: Any, size: int, encoding: str) -> Feed:
     a = f"{{{ATOM_NS}}}"
     alternate, self_link = _atom_link(root, "alternate"), _atom_link(root, "self")
     return Feed(
-        format=ATOM, size=size, encoding=encoding, title=_text(root, a + "title"),
-        link="" if alternate is None else alternate.get("href", ""), description=_text(root, a + "subtitle"),
-        language=root.get(XML_LANG, ""), self_url="" if self_link is None else self_link.get("href", ""),
-        smartformat=SNF_NS in root.nsmap.values(), items=tuple(_atom_entry(e) for e in root.findall(a + "entry")),
-    )  # fmt: skip
+        format=ATOM,
+        size=size,
+        encoding=encoding,
+        title=_text(root, a + "title"),
+        link="" if alternate is None else alternate.get("href", ""),
+        description=_text(root, a + "subtitle"),
+        language=root.get(XML_LANG, ""),
+        self_url="" if self_link is None else self_link.get("href", ""),
+        smartformat=SNF_NS in root.nsmap.values(),
+        items=tuple(_atom_entry(e) for e in root.findall(a + "entry")),
+    )
 
 
 def _atom_entry(entry: Any) -> Item:
@@ -201,12 +222,17 @@ def _atom_entry(entry: Any) -> Item:
         image = ItemImage(enclosure.get("href", ""))
     published = _text(entry, a + "published") or _text(entry, a + "updated")
     return Item(
-        id=_text(entry, a + "id"), title=_text(entry, a + "title"),
-        link="" if alternate is None else alternate.get("href", ""), summary=_text(entry, a + "summary"),
-        content=_text(entry, a + "content"), published=parse_date(published),
+        id=_text(entry, a + "id"),
+        title=_text(entry, a + "title"),
+        link="" if alternate is None else alternate.get("href", ""),
+        summary=_text(entry, a + "summary"),
+        content=_text(entry, a + "content"),
+        published=parse_date(published),
         authors=tuple(_text(author, a + "name") for author in entry.findall(a + "author")),
-        image=image, thumbnail=thumbnail, size=len(etree.tostring(entry)),
-    )  # fmt: skip
+        image=image,
+        thumbnail=thumbnail,
+        size=len(etree.tostring(entry)),
+    )
 
 
 def _parse_json(data: bytes) -> Feed:
@@ -221,20 +247,29 @@ def _parse_json(data: bytes) -> Feed:
     items = tuple(_json_item(item) for item in raw_items if isinstance(item, dict)) if isinstance(
         raw_items, list) else ()  # fmt: skip
     return Feed(
-        format=JSON_FEED, size=len(data), title=str(document.get("title", "")),
-        link=str(document.get("home_page_url", "")), description=str(document.get("description", "")),
-        language=str(document.get("language", "")), self_url=str(document.get("feed_url", "")), items=items,
-    )  # fmt: skip
+        format=JSON_FEED,
+        size=len(data),
+        title=str(document.get("title", "")),
+        link=str(document.get("home_page_url", "")),
+        description=str(document.get("description", "")),
+        language=str(document.get("language", "")),
+        self_url=str(document.get("feed_url", "")),
+        items=items,
+    )
 
 
 def _json_item(item: dict[str, Any]) -> Item:
-    authors = item.get("authors") if isinstance(item.get("authors"), list) else []
+    raw_authors = item.get("authors")
+    authors: list[Any] = raw_authors if isinstance(raw_authors, list) else []
     image = item.get("image")
     return Item(
-        id=str(item.get("id", "")), title=str(item.get("title", "")), link=str(item.get("url", "")),
-        summary=str(item.get("summary", "")), content=str(item.get("content_html") or item.get("content_text") or ""),
+        id=str(item.get("id", "")),
+        title=str(item.get("title", "")),
+        link=str(item.get("url", "")),
+        summary=str(item.get("summary", "")),
+        content=str(item.get("content_html") or item.get("content_text") or ""),
         published=parse_date(str(item.get("date_published", ""))),
         authors=tuple(str(a.get("name", "")) for a in authors if isinstance(a, dict) and a.get("name")),
         image=ItemImage(image) if isinstance(image, str) and image else None,
         size=len(json.dumps(item, ensure_ascii=False).encode()),
-    )  # fmt: skip
+    )
