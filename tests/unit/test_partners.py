@@ -379,3 +379,15 @@ def test_model_reads_each_format_alike() -> None:
     assert len({item.title for item in first.values()}) == 1
     assert first["rss.xml"].image is not None and first["rss.xml"].image.width
     assert site_feed(PARTNER_CONFIG).url("rss.xml") == feeds["rss.xml"].self_url
+
+
+def test_serve_passes_the_partner_settings_of_feedpub_toml_to_the_stack() -> None:
+    from feedpub.local.serve import _partner_parameters
+
+    assert _partner_parameters(PARTNER_CONFIG) == {
+        "SiteLanguage": "en-GB",
+        "Partners": ",".join(PARTNERS),
+        "SiteLogoUrl": LOGO,
+        "ItemsPerKind": "partner=30",
+    }
+    assert _partner_parameters(SiteConfig()) == {"SiteLanguage": "en"}

@@ -27,10 +27,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedpub.local.state import StackState
 from feedpub.names import ARTICLES_PREFIX
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig
 
 log = logging.getLogger("feedpub.serve")
 FAKE_CREDENTIALS = {
@@ -197,6 +200,7 @@ def start(
     parameters = {"SiteBaseUrl": site_url, "WebSubHubs": hub.url}
     if site_config is not None:
         parameters.update({"SiteTitle": site_config.title, "SiteDescription": site_config.description})
+        parameters.update(_partner_parameters(site_config))
     stack = create_stack("feedpub-local", parameters, template_path=template or TEMPLATE_PATH)
     # Every function gets the template's Globals environment; one process can hold it once.
     os.environ.update(stack.function_environment("IngestFunction"))
@@ -236,7 +240,7 @@ def start(
         for name in front.actions:
             runner.run_scheduled(name)
         state = StackState(os.getpid(), site_url, endpoint, stack.articles_bucket, stack.site_bucket,
-                           stack.table_name, asdict(config))  # fmt: skip
+                           stack.table_name, _settings(config))  # fmt: skip
         site.state = state.write()
     except BaseException:  # Ctrl-C while starting included: leave nothing running behind
         site.stop()
@@ -259,3 +263,30 @@ def wait_for_feed(site: LocalSite, contains: str, timeout: float = 30.0) -> floa
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{contains!r} did not appear in {site.feed_urls['rss']} within {timeout:.0f} s")
+
+
+def _settings(config: SiteConfig) -> dict[str, Any]:
+    """The site settings as JSON that `SiteConfig.from_mapping` reads back (the state file):
+    tag and author choices as "all"/"none" or their list of slugs."""
+    from feedpub.choices import FeedChoice
+
+    settings = asdict(config)
+    for name, value in settings.items():
+        if isinstance(value, dict) and set(value) == {"mode", "slugs"}:  # asdict of a FeedChoice
+            choice = getattr(config, name)
+            assert isinstance(choice, FeedChoice)
+            settings[name] = sorted(choice.slugs) if choice.mode == "listed" else choice.mode
+    return settings
+
+
+def _partner_parameters(config: SiteConfig) -> dict[str, str]:
+    """The template parameters of the settings partners depend on, as the folder's feedpub.toml
+    sets them: the stack then writes (and checks) what `feedpub build` writes."""
+    parameters = {"SiteLanguage": config.language}
+    if config.partners:
+        parameters["Partners"] = ",".join(config.partners)
+    if config.logo_url.startswith("https://"):  # the template takes https only
+        parameters["SiteLogoUrl"] = config.logo_url
+    if config.items_per_kind:
+        parameters["ItemsPerKind"] = ",".join(f"{kind}={n}" for kind, n in config.items_per_kind.items())
+    return parameters
