@@ -240,7 +240,7 @@ def start(
         for name in front.actions:
             runner.run_scheduled(name)
         state = StackState(os.getpid(), site_url, endpoint, stack.articles_bucket, stack.site_bucket,
-                           stack.table_name, _settings(config))  # fmt: skip
+                           stack.table_name, asdict(config))  # fmt: skip
         site.state = state.write()
     except BaseException:  # Ctrl-C while starting included: leave nothing running behind
         site.stop()
@@ -263,20 +263,6 @@ def wait_for_feed(site: LocalSite, contains: str, timeout: float = 30.0) -> floa
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{contains!r} did not appear in {site.feed_urls['rss']} within {timeout:.0f} s")
-
-
-def _settings(config: SiteConfig) -> dict[str, Any]:
-    """The site settings as JSON that `SiteConfig.from_mapping` reads back (the state file):
-    tag and author choices as "all"/"none" or their list of slugs."""
-    from feedpub.choices import FeedChoice
-
-    settings = asdict(config)
-    for name, value in settings.items():
-        if isinstance(value, dict) and set(value) == {"mode", "slugs"}:  # asdict of a FeedChoice
-            choice = getattr(config, name)
-            assert isinstance(choice, FeedChoice)
-            settings[name] = sorted(choice.slugs) if choice.mode == "listed" else choice.mode
-    return settings
 
 
 def _partner_parameters(config: SiteConfig) -> dict[str, str]:

@@ -72,7 +72,9 @@ class StackState:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = directory / f"{self.port}.json"
         partial = path.with_suffix(f".{os.getpid()}.tmp")
-        text = json.dumps({k: v for k, v in asdict(self).items() if k != "path"}, indent=2)
+        data = {k: v for k, v in asdict(self).items() if k != "path"}
+        data["settings"] = json_settings(data["settings"])
+        text = json.dumps(data, indent=2)
         partial.write_text(text, encoding="utf-8")
         partial.replace(path)
         return StackState(**json.loads(text), path=path)
@@ -132,3 +134,14 @@ def find_stack(port: int | None = None, directory: Path | None = None) -> StackS
     others = f"; running: {', '.join(state.site for state in live)}" if live else ""
     cleaned = f"; stale state file removed: {', '.join(stale)}" if stale else ""
     raise NoStackError(f"no local stack is running{where} (start one with `feedpub serve`{others}{cleaned})")
+
+
+def json_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Site settings (`asdict` of a SiteConfig) as JSON that `SiteConfig.from_mapping` reads back:
+    a tag or author choice (`{mode, slugs}`) becomes "all", "none" or its list of slugs."""
+    result: dict[str, Any] = {}
+    for name, value in settings.items():
+        if isinstance(value, dict) and set(value) == {"mode", "slugs"}:
+            value = sorted(value["slugs"]) if value["mode"] == "listed" else value["mode"]
+        result[name] = value
+    return result
