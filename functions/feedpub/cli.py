@@ -499,6 +499,64 @@ def audit_command(
         sys.exit(1)
 
 
+def parse_partners_option(value: str) -> tuple[str, ...]:
+    """--for: partner names separated by commas; a name feedpub does not know is a usage error."""
+    from feedpub.choices import unknown_partner
+    from feedpub.names import PARTNERS
+
+    names = [name.strip().lower() for name in value.split(",") if name.strip()]
+    for name in names:
+        if name not in PARTNERS:
+            raise click.BadParameter(unknown_partner(name), param_hint="--for")
+    if not names:
+        raise click.BadParameter(f"name at least one partner of: {', '.join(PARTNERS)}", param_hint="--for")
+    return tuple(dict.fromkeys(names))
+
+
+@main.command()
+@click.argument("feeds", nargs=-1, required=True, metavar="FEED_FILE_OR_URL...")
+@click.option(
+    "--for",
+    "partners",
+    default="google-news,apple-news,flipboard,msn,smartnews",
+    show_default=True,
+    help="Partners whose rules to check, separated by commas.",
+)
+@click.option("--now", help="Check dates as of this time (RFC 3339); default: now.")
+def doctor(feeds: tuple[str, ...], partners: str, now: str | None) -> None:
+    """Check feeds against the partners' published requirements (docs/partners.md).
+
+    Prints, per feed and per item, each rule that fails: the partner, the rule, where it is
+    documented and the fix. Exit 1 when any blocker fails (the partner refuses the feed or the
+    item), 0 when there is only advice, 2 when a FEED_FILE_OR_URL cannot be read or is no feed.
+    """
+    from feedpub.partners.check import check_feed
+    from feedpub.partners.doctor import UnreadableFeedError, read_source, report_lines
+    from feedpub.partners.model import NotAFeedError, parse_feed
+
+    chosen = parse_partners_option(partners)
+    moment = parse_now(now)
+    blockers = advice = broken = 0
+    for source in feeds:
+        try:
+            feed = parse_feed(read_source(source))
+        except (UnreadableFeedError, NotAFeedError) as exc:
+            kind = "not a feed" if isinstance(exc, NotAFeedError) else "unreadable"
+            click.secho(f"error: {source}: {kind}: {exc}", fg="red", err=True)
+            broken += 1
+            continue
+        findings = check_feed(feed, source, moment, chosen)
+        blockers += sum(finding.blocker for finding in findings)
+        advice += sum(not finding.blocker for finding in findings)
+        click.echo("\n".join(report_lines(source, feed, findings)))
+    click.echo(f"{len(feeds)} feeds checked for {', '.join(chosen)}: {blockers} blockers, {advice} advice"
+               + (f", {broken} unreadable" if broken else ""))  # fmt: skip
+    if broken:
+        sys.exit(2)
+    if blockers:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--from", "source", required=True, help="Dead-letter queue URL.")
 @click.option("--to", "target", required=True, help="The queue its messages came from.")

@@ -18,14 +18,19 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from feedpub.aws.index_table import ArticleIndex, LockLostError, PublishState
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
 from feedpub.feeds import feed_kind, feed_month, is_month_feed, recent_month_feeds, spec_for
 from feedpub.names import SITE_FEED, SITEMAP_INDEX_FILE, is_month_sitemap_key, sitemap_key
+from feedpub.partners.smartnews import needs_variants, render_partner_feeds
 from feedpub.render import RenderedFile, render_feed_set
 from feedpub.render.sitemaps import render_month_sitemaps, render_news_sitemap, render_sitemap_index
+
+if TYPE_CHECKING:
+    from feedpub.partners.check import Finding
 
 
 @dataclass
@@ -43,6 +48,9 @@ class PublishResult:
     """This publisher handed the lock over (its time budget ran out) with changes unpublished,
     possibly counted by publishers that found the lock held and trusted it: someone must publish
     soon (the ingest handler queues a publish request)."""
+    partner_findings: list[Finding] = field(default_factory=list)
+    """Blocker rules of the enabled partners that the files written fail (the handlers log and
+    count them per partner: metric PartnerRuleFailures)."""
 
 
 @dataclass
@@ -136,13 +144,12 @@ class Publisher:
             if is_month_feed(feed):
                 self._publish_month(feed, state, now, result, progress)
             else:
-                items = self.index.query_feed(feed, now, self.config.items_for(feed_kind(feed)))
-                spec = spec_for(feed, self.config, items)
-                files = render_feed_set(spec, items, self.config)
+                for file in self._render(feed, now):
+                    if self._write(file, state, result, progress):
+                        result.partner_findings.extend(self._check(file, now))
                 if feed == SITE_FEED:
-                    files.append(render_news_sitemap(self.index.query_news(now), self.config, now))
-                for file in files:
-                    self._write(file, state, result, progress)
+                    news = render_news_sitemap(self.index.query_news(now), self.config, now)
+                    self._write(news, state, result, progress)
             progress.done[feed] = max(state.revs.get(feed, 0), state.done.get(feed, 0))
             result.published.add(feed)
         if progress.months:
@@ -151,15 +158,16 @@ class Publisher:
 
     def _write(
         self, file: RenderedFile, state: PublishState, result: PublishResult, progress: _Progress
-    ) -> None:
-        """Put one file unless the published one has the same bytes and headers."""
+    ) -> bool:
+        """Put one file unless the published one has the same bytes and headers; whether it did."""
         digest = content_hash(file)
         if state.hashes.get(file.key) == digest:
             result.unchanged.append(file.key)
-            return
+            return False
         self.site.put(file)
         progress.hashes[file.key] = digest
         result.written.append(file.key)
+        return True
 
     def _delete(self, key: str, state: PublishState, result: PublishResult, progress: _Progress) -> None:
         """Remove a published sitemap file (if it is there) and forget its hash."""
@@ -196,6 +204,25 @@ class Publisher:
             self._delete(sitemap_key(SITEMAP_INDEX_FILE), state, result, progress)
         else:
             self._write(index, state, result, progress)
+
+    def _render(self, feed: str, now: datetime) -> list[RenderedFile]:
+        """A feed set's files, and with the site's the enabled partners' variants (one query)."""
+        limit = self.config.items_for(feed_kind(feed))
+        variants = feed == SITE_FEED and needs_variants(self.config)
+        wanted = max(limit, self.config.items_for("partner")) if variants else limit
+        fetched = self.index.query_feed(feed, now, wanted)
+        items = fetched[:limit]
+        spec = spec_for(feed, self.config, items)
+        files = render_feed_set(spec, items, self.config)
+        return files + render_partner_feeds(fetched, self.config) if variants else files
+
+    def _check(self, file: RenderedFile, now: datetime) -> list[Finding]:
+        """The enabled partners' blocker rules on one written file (nothing when none is enabled)."""
+        if not self.config.partners:
+            return []
+        from feedpub.partners.check import blocker_findings  # lxml: only for sites with partners
+
+        return blocker_findings(file.key, file.body, self.config.partners, now)
 
     def known_feeds(self, now: datetime | None = None) -> set[str]:
         """Every feed the index has counted a change for (the site and each section seen).

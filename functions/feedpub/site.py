@@ -8,7 +8,7 @@ from datetime import datetime
 from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
-from feedpub.feeds import group_items, spec_for
+from feedpub.feeds import group_items, select_items, site_feed, spec_for
 from feedpub.render import RenderedFile, render_feed_set
 from feedpub.render.sitemaps import SitemapEntry, render_sitemaps
 
@@ -41,12 +41,24 @@ def claim_ids(articles: Iterable[Article]) -> tuple[list[Article], list[ArticleE
     return list(owners.values()), rejected
 
 
+def render_partner_variants(articles: list[Article], config: SiteConfig, now: datetime) -> list[RenderedFile]:
+    """The documents of the enabled partners that need their own (`feeds/partners/<partner>/`):
+    the site feed's newest items, as many as a partner feed carries."""
+    from feedpub.partners.smartnews import needs_variants, render_partner_feeds
+
+    if not needs_variants(config):
+        return []
+    items = select_items(articles, site_feed(config), config, now, config.items_for("partner"))
+    return render_partner_feeds(items, config)
+
+
 def render_site(articles: list[Article], config: SiteConfig, now: datetime) -> list[RenderedFile]:
     """All feeds of the site, in every format (whole-site, sections, and the tags and authors the
-    config gives feeds; each as the index's Query of that feed would select its items) and the
-    sitemaps."""
+    config gives feeds; each as the index's Query of that feed would select its items), the
+    partner variants and the sitemaps."""
     files: list[RenderedFile] = []
     for feed, items in group_items(articles, config, now).items():
         files.extend(render_feed_set(spec_for(feed, config, items), items, config))
+    files.extend(render_partner_variants(articles, config, now))
     listed = (SitemapEntry.of(article) for article in articles if article.is_listed(now))
     return files + render_sitemaps(listed, config, now)

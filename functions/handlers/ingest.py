@@ -17,6 +17,7 @@ from feedpub.clock import utc_now
 from feedpub.events import article_keys, is_publish_request
 from feedpub.runtime import TRACED_MODULES, runtime
 from handlers.failures import invocation_failure_logged, record_failure_logged
+from handlers.partners import report_partner_findings
 from handlers.push import announce_written
 
 logger = Logger()
@@ -99,6 +100,7 @@ def publish(changed: set[str]) -> None:
     metrics.add_metric(name="FeedsUnchanged", unit=MetricUnit.Count, value=len(result.unchanged))
     logger.info("published", feeds=sorted(result.published), written=result.written, deferred=result.deferred)
     announce_written(result.written, logger, metrics)
+    report_partner_findings(result.partner_findings, logger, metrics)
     if result.pending:
         runtime().ingest_queue.request_publish()
         metrics.add_metric(name="PublishRequested", unit=MetricUnit.Count, value=1)

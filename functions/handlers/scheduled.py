@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from feedpub.clock import utc_now
 from feedpub.runtime import TRACED_MODULES, runtime
+from handlers.partners import report_partner_findings
 from handlers.push import announce_written
 
 logger = Logger()
@@ -33,5 +34,6 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     logger.info("scheduled publish", feeds=sorted(result.published), written=result.written,
                 deleted=result.deleted, deferred=result.deferred)  # fmt: skip
     announce_written(result.written, logger, metrics)
+    report_partner_findings(result.partner_findings, logger, metrics)
     return {"published": sorted(result.published), "written": result.written, "deleted": result.deleted,
             "deferred": result.deferred}  # fmt: skip

@@ -215,3 +215,12 @@ def test_audit_needs_names_or_local(runtime_dir: Path, monkeypatch: pytest.Monke
     assert result.exit_code == 2
     assert "give --articles-bucket, --site-bucket and --table" in result.output
     assert "--local" in result.output
+
+
+def test_state_keeps_every_site_setting_through_json(tmp_path: Path) -> None:
+    config = SiteConfig.from_mapping(
+        {"tag_feeds": ["Climate", "Port Ellis"], "author_feeds": "all", "partners": ["smartnews"],
+         "logo_url": "https://www.example.com/logo.png", "items_per_kind": {"partner": 30}}
+    )  # fmt: skip
+    state = StackState(os.getpid(), "http://127.0.0.1:1", "http://127.0.0.1:2", "a", "s", "t", config.to_mapping())
+    assert state.write(tmp_path).config == config

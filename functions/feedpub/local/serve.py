@@ -27,10 +27,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedpub.local.state import StackState
 from feedpub.names import ARTICLES_PREFIX
+
+if TYPE_CHECKING:
+    from feedpub.config import SiteConfig
 
 log = logging.getLogger("feedpub.serve")
 FAKE_CREDENTIALS = {
@@ -197,6 +200,7 @@ def start(
     parameters = {"SiteBaseUrl": site_url, "WebSubHubs": hub.url}
     if site_config is not None:
         parameters.update({"SiteTitle": site_config.title, "SiteDescription": site_config.description})
+        parameters.update(_site_parameters(site_config))
     stack = create_stack("feedpub-local", parameters, template_path=template or TEMPLATE_PATH)
     # Every function gets the template's Globals environment; one process can hold it once.
     os.environ.update(stack.function_environment("IngestFunction"))
@@ -259,3 +263,20 @@ def wait_for_feed(site: LocalSite, contains: str, timeout: float = 30.0) -> floa
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{contains!r} did not appear in {site.feed_urls['rss']} within {timeout:.0f} s")
+
+
+def _site_parameters(config: SiteConfig) -> dict[str, str]:
+    """The template parameters of the feedpub.toml settings that decide which feeds exist and what
+    partners see: the stack then writes (and checks) what `feedpub build` writes."""
+    parameters = {
+        "SiteLanguage": config.language,
+        "TagFeeds": config.tag_feeds.describe(),
+        "AuthorFeeds": config.author_feeds.describe(),
+    }
+    if config.partners:
+        parameters["Partners"] = ",".join(config.partners)
+    if config.logo_url.startswith("https://"):  # the template takes https only
+        parameters["SiteLogoUrl"] = config.logo_url
+    if config.items_per_kind:
+        parameters["ItemsPerKind"] = ",".join(f"{kind}={n}" for kind, n in config.items_per_kind.items())
+    return parameters
