@@ -222,5 +222,6 @@ def test_state_keeps_every_site_setting_through_json(tmp_path: Path) -> None:
         {"tag_feeds": ["Climate", "Port Ellis"], "author_feeds": "all", "partners": ["smartnews"],
          "logo_url": "https://www.example.com/logo.png", "items_per_kind": {"partner": 30}}
     )  # fmt: skip
-    state = StackState(os.getpid(), "http://127.0.0.1:1", "http://127.0.0.1:2", "a", "s", "t", config.to_mapping())
+    endpoints = ("http://127.0.0.1:1", "http://127.0.0.1:2")
+    state = StackState(os.getpid(), *endpoints, "a", "s", "t", config.to_mapping())
     assert state.write(tmp_path).config == config
