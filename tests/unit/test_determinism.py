@@ -68,7 +68,7 @@ def test_builds_are_byte_identical_across_time_zones_locales_and_hash_seeds(tmp_
     build_in_subprocess(tmp_path / "utc", "UTC", first_locale, "0")
     build_in_subprocess(tmp_path / "phnom-penh", "Asia/Phnom_Penh", second_locale, "4242")
     first, second = tree(tmp_path / "utc"), tree(tmp_path / "phnom-penh")
-    assert len(first) == 23  # 5 feed sets (rss, atom, json, the HTML page) and 3 sitemaps
+    assert len(first) == 52  # 12 feed sets (rss, atom, json, the page), the SmartNews variant, 3 sitemaps
     assert sorted(first) == sorted(second)
     for key, body in first.items():
         assert body == second[key], f"{key} differs between the two builds"
@@ -76,7 +76,7 @@ def test_builds_are_byte_identical_across_time_zones_locales_and_hash_seeds(tmp_
 
 def test_second_build_writes_nothing(tmp_path: Path, config: SiteConfig) -> None:
     first = build(EXAMPLES, tmp_path, config, NOW, jobs=1)
-    assert len(first.written) == 23 and first.unchanged == []
+    assert len(first.written) == 52 and first.unchanged == []
     stamps = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
     second = build(EXAMPLES, tmp_path, config, NOW, jobs=1)
     assert second.written == []
@@ -93,12 +93,15 @@ def test_changing_one_article_rewrites_only_its_feed_sets(tmp_path: Path, config
     article = source / "articles/world/ferry-talks-resume.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
     result = build(source, out, config, NOW, jobs=1)
+    # Its feed sets: the site, its section, its tags and authors that have feeds, and the variant.
+    folders = ("", "world/", "tags/diplomacy/", "tags/transport/", "authors/mara-lindqvist/")
     assert sorted(result.written) == sorted(
-        f"feeds/{folder}{name}" for folder in ("", "world/") for name in ("rss.xml", "atom.xml", "feed.json")
+        [f"feeds/{folder}{name}" for folder in folders for name in ("rss.xml", "atom.xml", "feed.json")]
+        + ["feeds/partners/smartnews/rss.xml"]
     )
     # The pages show summaries, and a new closing line leaves the summary as it was.
     # ... and the sitemaps show no body: a new closing line changes none of them.
-    assert len(result.unchanged) == 17
+    assert len(result.unchanged) == 52 - len(result.written)
 
 
 def test_time_moving_on_changes_nothing_until_an_embargo_lifts(tmp_path: Path, config: SiteConfig) -> None:

@@ -50,7 +50,7 @@ def public_url(key: str) -> str:
 
 
 def test_every_feed_advertises_its_hubs_and_itself_in_rss_and_atom(pushed: dict[str, RenderedFile]) -> None:
-    xml_feeds = [file for key, file in pushed.items() if key.endswith(".xml")]
+    xml_feeds = [file for key, file in pushed.items() if key.startswith("feeds/") and key.endswith(".xml")]
     assert len(xml_feeds) >= 8, "the site and every section, RSS and Atom"
     for file in xml_feeds:
         links = feedparser.parse(file.body).feed.links
@@ -71,6 +71,9 @@ def test_every_feed_response_carries_a_link_header_with_hubs_and_self(
     pushed: dict[str, RenderedFile],
 ) -> None:
     for key, file in pushed.items():
+        if key.startswith("sitemaps/"):
+            assert file.link == "", "sitemaps are for crawlers, not WebSub topics"
+            continue
         if key.endswith("index.html"):
             assert file.link == "", "pages are not topics"
             continue

@@ -198,6 +198,7 @@ def test_render_site_file_layout(config: SiteConfig) -> None:
         "feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json", "feeds/index.html",
         "feeds/sport/rss.xml", "feeds/sport/atom.xml", "feeds/sport/feed.json", "feeds/sport/index.html",
         "feeds/world/rss.xml", "feeds/world/atom.xml", "feeds/world/feed.json", "feeds/world/index.html",
+        "feeds/partners/smartnews/rss.xml",  # the examples enable SmartNews, which has its own variant
         "sitemaps/news.xml", f"sitemaps/articles-{T0:%Y-%m}.xml", "sitemaps/index.xml",
     ]  # fmt: skip
     files = render_site(articles, config, NOW)

@@ -91,7 +91,9 @@ def hostile_article(**changes: object) -> Article:
 
 def test_examples_load() -> None:
     assert ERRORS == []
-    assert SPEC_IDS == ["site", "business", "national", "sport", "world"]
+    assert SPEC_IDS == ["site", "business", "national", "sport", "world", "tags/diplomacy", "tags/economy",
+        "tags/ports", "tags/transport", "authors/declan-moffatt", "authors/mara-lindqvist",
+        "authors/priyanka-sethi"]  # fmt: skip
     assert HTML_TYPE == "text/html; charset=utf-8"
 
 

@@ -40,6 +40,7 @@ LOGO = "https://www.example.com/logo.png"
 PARTNER_CONFIG = replace(
     SiteConfig.from_toml(EXAMPLES / "feedpub.toml"),
     language="en-GB", partners=PARTNERS, logo_url=LOGO, items_per_kind={"partner": 30},
+    tag_feeds=SiteConfig().tag_feeds, author_feeds=SiteConfig().author_feeds,
 )  # fmt: skip
 """The examples with every partner enabled, as docs/partners.md tells a site to set them."""
 ARTICLES, _ = collect_articles(EXAMPLES, PARTNER_CONFIG, jobs=1)
@@ -382,12 +383,19 @@ def test_model_reads_each_format_alike() -> None:
 
 
 def test_serve_passes_the_partner_settings_of_feedpub_toml_to_the_stack() -> None:
-    from feedpub.local.serve import _partner_parameters
+    from feedpub.local.serve import _site_parameters
 
-    assert _partner_parameters(PARTNER_CONFIG) == {
+    assert _site_parameters(PARTNER_CONFIG) == {
         "SiteLanguage": "en-GB",
+        "TagFeeds": "none",
+        "AuthorFeeds": "none",
         "Partners": ",".join(PARTNERS),
         "SiteLogoUrl": LOGO,
         "ItemsPerKind": "partner=30",
     }
-    assert _partner_parameters(SiteConfig()) == {"SiteLanguage": "en"}
+    chosen = SiteConfig.from_mapping({"tag_feeds": ["Port Ellis", "Ports"], "author_feeds": "all"})
+    assert _site_parameters(chosen) == {
+        "SiteLanguage": "en",
+        "TagFeeds": "port-ellis,ports",
+        "AuthorFeeds": "all",
+    }
