@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -82,10 +82,16 @@ class ObservedIndex(ArticleIndex):
         return state
 
     def finish(
-        self, owner: str, done: dict[str, int], hashes: dict[str, str], seen: PublishState, now: float
+        self,
+        owner: str,
+        done: dict[str, int],
+        hashes: dict[str, str],
+        seen: PublishState,
+        now: float,
+        sitemaps: Mapping[str, str] | None = None,
     ) -> bool:
         self.run.note("publish rounds")
-        released = super().finish(owner, done, hashes, seen, now)
+        released = super().finish(owner, done, hashes, seen, now, sitemaps)
         if not released:
             self.run.note("more came meanwhile")  # changes counted while publishing: go round
         return released

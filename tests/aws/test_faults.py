@@ -272,7 +272,9 @@ def test_site_put_failing_on_every_try_fails_the_invocation_then_converges(
     # Every attempt allowed: total_max_attempts is 5 (1 try + 4 retries).
     assert function_clients.s3.injected["PutObject"] == 5
     assert lock_holder(pipeline) is None  # the failed publisher gave the lock back
-    assert pipeline.index.publish_state().dirty() == {"site", "section#world", "section#sport"}
+    # The feeds, and the month's archive whose sitemap lists both new stories.
+    dirty = {"site", "section#world", "section#sport", "month#2026-11"}
+    assert pipeline.index.publish_state().dirty() == dirty
     assert pipeline.feed_ids() == ["a"]  # nothing half-published
 
     function_clients.s3.clear()

@@ -60,7 +60,7 @@ def test_publisher_returns_blockers_and_handlers_count_them_per_partner(
         result = pipeline.publisher().publish(utc_now(), changed=outcome.feeds)
         again = pipeline.publisher().publish(utc_now(), force={"site"})
     locale = {(f.feed, f.rule.id) for f in result.partner_findings}
-    xml_feeds = {k for k in result.written if k.endswith(".xml")}
+    xml_feeds = {k for k in result.written if k.startswith("feeds/") and k.endswith(".xml")}  # not sitemaps
     assert locale == {(k, "apple-news/locale") for k in xml_feeds}  # "en" has no region
     assert again.partner_findings == []  # nothing written, nothing checked again
     stream = io.StringIO()

@@ -118,7 +118,7 @@ def expect_scheduled(pipeline: Pipeline) -> None:
     pipeline.index.bump(pipeline.ingestor().ingest(FERRY, utc_now()).feeds)  # then the crash
     assert pipeline.s3.list_objects_v2(Bucket=pipeline.site_bucket)["KeyCount"] == 0
     result = invoke(pipeline, "scheduled.json")
-    assert sorted(result["published"]) == ["section#world", "site"]
+    assert sorted(result["published"]) == ["month#2026-11", "section#world", "site"]  # its sitemap too
     assert "feeds/rss.xml" in result["written"]
     assert pipeline.feed_ids() == pipeline.feed_ids("feeds/world/feed.json") == ["ferry-talks-resume"]
 

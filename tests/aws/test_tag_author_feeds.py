@@ -75,7 +75,8 @@ def test_a_tag_change_moves_the_story_in_one_commit_and_leaves_no_stale_item(tag
     entries = feed_writes(commit)
     assert entries == [
         ("Delete", "FEED#author#ana-lima"), ("Delete", "FEED#tag#port-ellis"),
-        ("Put", "FEED#author#bo-chen"), ("Put", "FEED#section#world"), ("Put", "FEED#site"),
+        ("Put", "FEED#author#bo-chen"), ("Put", "FEED#month#2026-11"), ("Put", "FEED#section#world"),
+        ("Put", "FEED#site"),
         ("Put", "FEED#tag#ferries"), ("Put", "FEED#tag#strikes"),
     ]  # fmt: skip
     assert tagged.feed_ids("feeds/tags/port-ellis/feed.json") == []  # written again, empty
