@@ -26,9 +26,11 @@ from feedpub.cli import main
 from feedpub.local.serve import wait_for_feed
 from feedpub.local.state import find_stack
 from feedpub.names import MOST_VIEWED_FILE, MOST_VIEWED_WEEK_FILE
+from feedpub.render import RenderedFile
 from feedpub.runtime import runtime
-from tests.support.feedcheck import json_feed_errors
+from tests.support.feedcheck import check_feed_file, json_feed_errors
 from tests.support.http import CHROME_ACCEPT, post_form, request
+from tests.support.paths import EXAMPLES
 from tests.support.served import ServedSite, local_s3
 from tests.support.sitemaps import assert_valid_sitemap, locs
 from tests.support.subscriber import Subscriber
@@ -129,6 +131,26 @@ def test_sitemaps_are_served_like_the_feeds(served_site: ServedSite) -> None:
     index = request(f"{served_site.site.site_url}/sitemaps/index.xml").body
     for month in locs(index):
         assert request(month).status == 200, month
+
+
+def test_tag_author_and_partner_feeds_of_the_examples_are_served(served_site: ServedSite) -> None:
+    """examples/feedpub.toml turns them on; `feedpub serve` passes the choice to its stack."""
+    wait_for_feed(served_site.site, served_site.newest().title, timeout=30)
+    from feedpub.build import collect_articles
+    from feedpub.site import render_site
+
+    articles, _ = collect_articles(EXAMPLES, served_site.config)
+    built = {file.key for file in render_site(articles, served_site.config, datetime.now(UTC))}
+    wanted = sorted(
+        key for key in built if key.startswith(("feeds/tags/", "feeds/authors/", "feeds/partners/"))
+    )
+    assert len(wanted) >= 4 * 5 + 1, wanted  # 4 tags (and authors), 4 files each, and the variant
+    for key in wanted:
+        response = request(f"{served_site.site.site_url}/{key}")
+        assert response.status == 200, key
+        assert check_feed_file(RenderedFile(key, response.headers["Content-Type"], response.body)) == [], key
+    page = request(f"{served_site.site.site_url}/feeds/tags/ports/rss.xml", {"Accept": CHROME_ACCEPT})
+    assert page.headers["Content-Type"].startswith("text/html")  # browsers get the tag feed's page
 
 
 @pytest.mark.parametrize("name", ["rss", "atom", "json"])
