@@ -183,7 +183,7 @@ class Scenario:
         """`count` events of the kind the function gets, each for new work (one SQS record each)."""
         from tests.support.events import article
 
-        from feedpub.local.runner import scheduled_event
+        from feedpub_cli.local.runner import scheduled_event
 
         module = function.module.rpartition(".")[2]
         if module == "ingest":

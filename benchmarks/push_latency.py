@@ -2,8 +2,8 @@
 
     .venv/bin/python -m benchmarks.push_latency [--smoke]
 
-The whole local stack (`feedpub.local.serve.start`: moto in server mode, the stack from
-template.yaml, the functions on their queues through `feedpub.local.runner`, the CloudFront
+The whole local stack (`feedpub_cli.local.serve.start`: moto in server mode, the stack from
+template.yaml, the functions on their queues through `feedpub_cli.local.runner`, the CloudFront
 stand-in and the local WebSub hub) with 5-40 ms added to every AWS call: a `before-send` handler on
 boto3's default session sleeps a uniform random, seeded time before each request is sent (every
 client the stack's functions, runner and front create comes from that session; retries pay it
@@ -233,8 +233,8 @@ def local_stack(hooks: AwsHooks) -> Iterator[Any]:
     import boto3
 
     from feedpub.aws import clients
-    from feedpub.local.serve import FAKE_CREDENTIALS, start
     from feedpub.runtime import runtime
+    from feedpub_cli.local.serve import FAKE_CREDENTIALS, start
 
     saved_environ, saved_session = dict(os.environ), boto3.DEFAULT_SESSION
     site = None
@@ -242,7 +242,7 @@ def local_stack(hooks: AwsHooks) -> Iterator[Any]:
         with tempfile.TemporaryDirectory() as state_dir:
             os.environ.update(FAKE_CREDENTIALS)  # the session resolves them when a client is made
             os.environ.setdefault("FEEDPUB_LOCAL_LOG_LEVEL", "ERROR")
-            os.environ["XDG_RUNTIME_DIR"] = state_dir  # feedpub.local.state keeps its file there
+            os.environ["XDG_RUNTIME_DIR"] = state_dir  # feedpub_cli.local.state keeps its file there
             boto3.setup_default_session()
             assert boto3.DEFAULT_SESSION is not None
             hooks.register(boto3.DEFAULT_SESSION.events)
@@ -548,8 +548,8 @@ def benchmark_of(result: dict[str, Any], smoke: bool) -> Benchmark:
         f"the run, on {result['cpus']} CPUs, this process using "
         f"{result['process_cpu_seconds'] / result['seconds']:.0%} of one CPU (the rest of the load is "
         "other work on the machine).",
-        "Method: `feedpub.local.serve.start(examples)` (moto server, the stack from template.yaml, "
-        "the functions run in-process by `feedpub.local.runner`, the CloudFront stand-in and the local "
+        "Method: `feedpub_cli.local.serve.start(examples)` (moto server, the stack from template.yaml, "
+        "the functions run in-process by `feedpub_cli.local.runner`, the CloudFront stand-in and the local "
         "hub), with a `before-send` handler on boto3's default session that sleeps a uniform "
         f"{LATENCY[0] * 1000:.0f}-{LATENCY[1] * 1000:.0f} ms (seed {SEED}) before every AWS request; "
         "every client of the functions, the runner and the front is made from that session (the "

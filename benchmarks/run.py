@@ -35,6 +35,7 @@ MODULES = [
     "hostile",
     "push_latency",
     "bots",
+    "artifact_size",
 ]
 PACKAGES = ["feedgen", "lxml", "boto3", "botocore", "aws-lambda-powertools", "moto", "PyYAML",
             "markdown-it-py", "nh3", "Jinja2", "matplotlib", "crawlerdetect"]  # fmt: skip

@@ -74,7 +74,7 @@ class ChildRun:
 
 def run_child(program: str, args: list[str], env: dict[str, str]) -> ChildRun:
     """Run `feedpub ARGS` in a fresh interpreter (after `program`); time it and read its rusage."""
-    argv = [sys.executable, "-c", f"{program}from feedpub.cli import main; main()", *args]
+    argv = [sys.executable, "-c", f"{program}from feedpub_cli.main import main; main()", *args]
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
@@ -188,7 +188,7 @@ def serve_moto(port: int) -> None:
 @contextlib.contextmanager
 def moto_process() -> Iterator[str]:
     """A moto server in a child process; yields its endpoint and stops it (by its pid) after."""
-    from feedpub.local.serve import free_port
+    from feedpub_cli.local.serve import free_port
 
     port = free_port()
     server = subprocess.Popen(

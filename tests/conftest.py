@@ -17,7 +17,7 @@ from tests.support.paths import EXAMPLES
 from tests.support.served import ServedSite, examples_served
 
 if TYPE_CHECKING:
-    from feedpub.local.serve import LocalSite
+    from feedpub_cli.local.serve import LocalSite
 
 GROUPS = ("unit", "template", "local", "browser", "benchmarks", "aws")
 """The order the groups of tests run in: the self-contained ones first (a broken core fails within
@@ -48,9 +48,9 @@ def served_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite
     """
     from feedpub.aws import clients
     from feedpub.build import collect_articles
-    from feedpub.local.serve import start
-    from feedpub.local.state import state_dir
     from feedpub.runtime import runtime
+    from feedpub_cli.local.serve import start
+    from feedpub_cli.local.state import state_dir
 
     saved_environ = dict(os.environ)
     site: LocalSite | None = None

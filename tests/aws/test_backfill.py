@@ -6,7 +6,7 @@ import os
 
 from click.testing import CliRunner
 
-from feedpub.cli import main
+from feedpub_cli.main import main
 from tests.support.events import article
 from tests.support.pipeline import Pipeline
 

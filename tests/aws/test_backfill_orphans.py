@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from feedpub.audit import audit
 from feedpub.aws.articles_bucket import ArticlesBucket
-from feedpub.cli import main
 from feedpub.clock import utc_now
+from feedpub_cli.main import main
 from tests.support.events import article
 from tests.support.pipeline import Pipeline
 

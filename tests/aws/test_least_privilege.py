@@ -1,6 +1,6 @@
 """Each function's IAM policy allows exactly what its code calls: nothing missing, nothing more.
 
-The end-to-end run happens on the stack built from template.yaml (feedpub.local.stack), with the
+The end-to-end run happens on the stack built from template.yaml (feedpub_cli.local.stack), with the
 environment the template gives each function. Every AWS call the handlers make is recorded as the
 IAM action and resource it needs, then checked against the function's policy statements.
 """
@@ -21,9 +21,9 @@ from moto import mock_aws
 
 from feedpub.aws import clients
 from feedpub.aws.index_table import ArticleIndex
-from feedpub.local.runner import scheduled_event
-from feedpub.local.stack import REGION, Stack, fake_aws_environment
 from feedpub.runtime import runtime
+from feedpub_cli.local.runner import scheduled_event
+from feedpub_cli.local.stack import REGION, Stack, fake_aws_environment
 from tests.support.events import article
 from tests.support.fake_hub import running_hub
 from tests.support.logs import Hit, make_log

@@ -11,8 +11,8 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from click.testing import CliRunner
 
 from feedpub.aws import clients
-from feedpub.cli import main
-from feedpub.local.runner import sqs_event
+from feedpub_cli.local.runner import sqs_event
+from feedpub_cli.main import main
 from tests.support.convergence import assert_converged
 from tests.support.events import article
 from tests.support.pipeline import EditedPipeline, Pipeline

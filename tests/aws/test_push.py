@@ -14,10 +14,10 @@ import pytest
 from moto import mock_aws
 
 from feedpub.aws import clients
-from feedpub.local.runner import scheduled_event
-from feedpub.local.stack import REGION, Stack, create_stack, fake_aws_environment
 from feedpub.runtime import runtime
 from feedpub.websub import Announcement
+from feedpub_cli.local.runner import scheduled_event
+from feedpub_cli.local.stack import REGION, Stack, create_stack, fake_aws_environment
 from tests.support.events import article
 from tests.support.fake_hub import FakeHub, running_hub
 from tests.support.pipeline import LambdaContext, aws_environment, receive_records

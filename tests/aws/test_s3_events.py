@@ -1,5 +1,5 @@
 """Every S3 operation that notifies on AWS notifies on the template's stack with the record AWS
-sends (feedpub.local.s3_events, installed by create_stack), and the ingest function run on the
+sends (feedpub_cli.local.s3_events, installed by create_stack), and the ingest function run on the
 messages moto queued brings the feeds where the bucket is."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from aws_lambda_powertools.utilities.parser.models import S3Model
 from moto import mock_aws
 
 from feedpub.aws import clients
-from feedpub.local.s3_events import EMULATED, emulate_s3_events
-from feedpub.local.stack import REGION, Stack, fake_aws_environment
 from feedpub.runtime import runtime
+from feedpub_cli.local.s3_events import EMULATED, emulate_s3_events
+from feedpub_cli.local.stack import REGION, Stack, fake_aws_environment
 from tests.support.events import article
 from tests.support.pipeline import LambdaContext, aws_environment, receive_records
 from tests.support.stack import stack_in_moto

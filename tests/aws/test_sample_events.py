@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from feedpub.clock import utc_now
-from feedpub.local.stack import Stack
+from feedpub_cli.local.stack import Stack
 from tests.support.events import SAMPLE_EVENTS, article, sample_event
 from tests.support.paths import EXAMPLES
 from tests.support.pipeline import LambdaContext, Pipeline

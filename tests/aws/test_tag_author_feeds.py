@@ -139,7 +139,7 @@ def backfill(pipeline: Pipeline, **environment: str) -> str:
     """`feedpub backfill` with the functions' environment changed as a stack update would."""
     from click.testing import CliRunner
 
-    from feedpub.cli import main
+    from feedpub_cli.main import main
 
     result = CliRunner().invoke(
         main,

@@ -30,6 +30,7 @@ MODULES = [
     "hostile",
     "push_latency",
     "bots",
+    "artifact_size",
 ]
 
 
@@ -97,7 +98,17 @@ def check_push_latency(result: Benchmark) -> None:
     assert extra["batching"]["IngestFunction"]["BatchSize"] == 10
 
 
+def check_artifact_size(result: Benchmark) -> None:
+    # Smoke sizes copy functions/ as sam does, without the dependencies: the code alone.
+    assert result.extra["development_left"] == []
+    assert {"feedpub", "handlers"} <= set(result.extra["parts"])
+    assert not any(
+        part.startswith(("feedpub/local", "feedpub/cli", "feedpub_cli")) for part in result.extra["parts"]
+    )
+
+
 CHECKS: dict[str, Callable[[Benchmark], None]] = {
+    "artifact_size": check_artifact_size,
     "upload_cost": check_upload_cost,
     "burst": check_burst,
     "render": check_render,

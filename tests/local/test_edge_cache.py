@@ -1,4 +1,4 @@
-"""The local CDN (feedpub.local.edge, and the front's viewer stage in feedpub.local.front): what it
+"""The local CDN (feedpub_cli.local.edge, and the front's viewer stage in feedpub_cli.local.front): what it
 caches, for how long, when it asks the origin, and what the viewer sees. A fake origin and a fake
 clock; no sleeps, no network.
 """
@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 
 from feedpub.cache_control import TAKEDOWN_SECONDS
-from feedpub.local.edge import CachePolicy, EdgeCache, OriginResponse
-from feedpub.local.front import site_response
-from feedpub.local.stack import load_template
+from feedpub_cli.local.edge import CachePolicy, EdgeCache, OriginResponse
+from feedpub_cli.local.front import site_response
+from feedpub_cli.local.stack import load_template
 from tests.support.origin import CACHED_30, DEFAULT_CACHE_CONTROL, LINK, MODIFIED, FakeOrigin
 
 
@@ -390,7 +390,7 @@ def test_the_front_serves_sitemaps_from_the_site_bucket_never_negotiated(
 ) -> None:
     """CloudFront's default behavior serves /sitemaps/* like /feeds/*; a browser gets the XML."""
     from feedpub.config import SiteConfig
-    from feedpub.local.front import Front
+    from feedpub_cli.local.front import Front
 
     origin.put("/sitemaps/news.xml", b"<urlset/>", link="")
     front = Front(edge, None, None, SiteConfig(), None)  # type: ignore[arg-type]  # only the edge is used

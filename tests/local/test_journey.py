@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from feedpub.local.serve import FAKE_CREDENTIALS
+from feedpub_cli.local.serve import FAKE_CREDENTIALS
 from tests.support.feedcheck import json_feed_errors
 
 FEEDPUB = Path(sys.executable).parent / "feedpub"

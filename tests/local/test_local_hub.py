@@ -1,4 +1,4 @@
-"""The local WebSub hub (feedpub.local.hub), standalone: subscription with intent verification,
+"""The local WebSub hub (feedpub_cli.local.hub), standalone: subscription with intent verification,
 publish, content distribution with signatures, and the 400s. Subscribers and topics are a tiny HTTP
 server on 127.0.0.1; waits are on the hub's records, a few seconds at most.
 """
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from feedpub.local.hub import MAX_SECRET_BYTES, Hub
+from feedpub_cli.local.hub import MAX_SECRET_BYTES, Hub
 from tests.support.http import WAIT, Form, post_form
 from tests.support.subscriber import RSS_TYPE, Subscriber
 

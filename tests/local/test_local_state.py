@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from feedpub.cli import main
 from feedpub.config import SiteConfig
-from feedpub.local.state import NoStackError, StackState, find_stack, read_state, state_dir
+from feedpub_cli.local.state import NoStackError, StackState, find_stack, read_state, state_dir
+from feedpub_cli.main import main
 from tests.support.paths import EXAMPLES
 
 Listener = Callable[[], int]

@@ -1,6 +1,6 @@
 """Push through the edge (issue 12), on the local stack: the invariants that matter to a WebSub
-subscriber and to a takedown, checked through the CloudFront stand-in (feedpub.local.front and its
-cache, feedpub.local.edge) rather than in the bucket.
+subscriber and to a takedown, checked through the CloudFront stand-in (feedpub_cli.local.front and its
+cache, feedpub_cli.local.edge) rather than in the bucket.
 
 - The stale-fetch invariant under a burst: every push the local hub delivers (the hub's fetch
   through the edge right after a ping) holds every item the origin (the site bucket, read directly:
@@ -32,9 +32,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from feedpub.cache_control import TAKEDOWN_SECONDS
-from feedpub.local.edge import CachePolicy, EdgeCache
-from feedpub.local.front import site_response
-from feedpub.local.hub import Hub
+from feedpub_cli.local.edge import CachePolicy, EdgeCache
+from feedpub_cli.local.front import site_response
+from feedpub_cli.local.hub import Hub
 from tests.support.http import post_form, request
 from tests.support.origin import CACHED_30, DEFAULT_CACHE_CONTROL, FakeOrigin
 from tests.support.served import ServedSite, local_s3
@@ -468,7 +468,7 @@ TAKEDOWN_FEEDS = (
 
 def delete_article(served: ServedSite, key: str) -> None:
     """Delete as an editor does: the versioned bucket keeps a delete marker, and the local stack
-    notifies it as S3 does (ObjectRemoved:DeleteMarkerCreated, feedpub.local.s3_events)."""
+    notifies it as S3 does (ObjectRemoved:DeleteMarkerCreated, feedpub_cli.local.s3_events)."""
     site = served.site
     local_s3(site).delete_object(Bucket=site.stack.articles_bucket, Key=key)
 

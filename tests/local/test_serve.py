@@ -22,12 +22,12 @@ import pytest
 from click.testing import CliRunner
 from feedparser.http import ACCEPT_HEADER as FEEDPARSER_ACCEPT
 
-from feedpub.cli import main
-from feedpub.local.serve import wait_for_feed
-from feedpub.local.state import find_stack
 from feedpub.names import MOST_VIEWED_FILE, MOST_VIEWED_WEEK_FILE
 from feedpub.render import RenderedFile
 from feedpub.runtime import runtime
+from feedpub_cli.local.serve import wait_for_feed
+from feedpub_cli.local.state import find_stack
+from feedpub_cli.main import main
 from tests.support.feedcheck import check_feed_file, json_feed_errors
 from tests.support.http import CHROME_ACCEPT, post_form, request
 from tests.support.paths import EXAMPLES

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote_plus
 
-from feedpub.local.stack import REGION
+from feedpub_cli.local.stack import REGION
 from tests.support.paths import EVENTS
 from tests.support.stack import ACCOUNT
 

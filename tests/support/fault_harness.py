@@ -39,10 +39,10 @@ import feedpub.runtime
 from feedpub.article import parse_article
 from feedpub.clock import utc_now
 from feedpub.events import article_keys, object_refs
-from feedpub.local.runner import scheduled_event, sqs_event
-from feedpub.local.stack import REGION
 from feedpub.publish import Publisher
 from feedpub.runtime import runtime
+from feedpub_cli.local.runner import scheduled_event, sqs_event
+from feedpub_cli.local.stack import REGION
 from tests.support.convergence import expected_feeds, published_feeds
 from tests.support.events import article
 from tests.support.logs import Hit, make_log

@@ -1,4 +1,4 @@
-"""A fake origin for the local CDN (feedpub.local.edge): the site bucket's objects by path,
+"""A fake origin for the local CDN (feedpub_cli.local.edge): the site bucket's objects by path,
 answering GETs (conditional ones with 304) as S3 does."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from feedpub.config import SiteConfig
-from feedpub.local.edge import OriginResponse
+from feedpub_cli.local.edge import OriginResponse
 
 DEFAULT_CACHE_CONTROL = str(next(f.default for f in fields(SiteConfig) if f.name == "cache_control"))
 """What every feed object carries unless the operator changes it."""

@@ -23,9 +23,9 @@ from feedpub.aws.index_table import ArticleIndex
 from feedpub.aws.site_bucket import SiteBucket
 from feedpub.config import SiteConfig
 from feedpub.ingest import Ingestor
-from feedpub.local.stack import REGION, STACK_NAME, TEMPLATE_PATH, Stack
 from feedpub.publish import Publisher
 from feedpub.runtime import runtime
+from feedpub_cli.local.stack import REGION, STACK_NAME, TEMPLATE_PATH, Stack
 from tests.support.stack import (
     ACCOUNT,
     PIPELINE_PARAMETERS,
@@ -64,7 +64,7 @@ def aws_environment() -> dict[str, str]:
 
 def receive_records(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
     """Every message moto queued so far on a queue, as Lambda's SQS event records."""
-    from feedpub.local.runner import sqs_event
+    from feedpub_cli.local.runner import sqs_event
 
     records: list[dict[str, Any]] = []
     arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_url.rsplit('/', 1)[-1]}"
@@ -213,7 +213,7 @@ def moto_pipeline(
 
 def scheduled_event() -> dict[str, Any]:
     """The EventBridge schedule's event (the publish and most-viewed functions run on one)."""
-    from feedpub.local.runner import scheduled_event as event
+    from feedpub_cli.local.runner import scheduled_event as event
 
     return event(REGION, ACCOUNT)
 

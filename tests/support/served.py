@@ -18,12 +18,12 @@ from feedpub.article import Article
 from feedpub.config import SiteConfig
 
 if TYPE_CHECKING:
-    from feedpub.local.serve import LocalSite
+    from feedpub_cli.local.serve import LocalSite
 
 
 @dataclass(frozen=True)
 class ServedSite:
-    """A running `feedpub.local.serve.start(EXAMPLES)` and what the tests know about its articles."""
+    """A running `feedpub_cli.local.serve.start(EXAMPLES)` and what the tests know about its articles."""
 
     site: LocalSite
     state_dir: Path
@@ -67,7 +67,7 @@ def examples_served(served: ServedSite) -> bool:
 
 def local_s3(site: LocalSite) -> Any:
     """An S3 client of the local stack, as an editor's aws CLI would make one."""
-    from feedpub.local.serve import FAKE_CREDENTIALS
+    from feedpub_cli.local.serve import FAKE_CREDENTIALS
 
     return boto3.client(
         "s3",

@@ -47,8 +47,8 @@ from feedpub.clock import utc_now
 from feedpub.config import SiteConfig
 from feedpub.events import article_keys, is_publish_request
 from feedpub.ingest import Ingestor
-from feedpub.local.stack import REGION, Stack
 from feedpub.publish import Publisher
+from feedpub_cli.local.stack import REGION, Stack
 from tests.support.pipeline import Pipeline, aws_environment
 from tests.support.stack import PIPELINE_PARAMETERS, stack_on_endpoint
 

@@ -1,4 +1,4 @@
-"""The template's stack for the AWS tests: what `feedpub.local.stack.create_stack` deploys from
+"""The template's stack for the AWS tests: what `feedpub_cli.local.stack.create_stack` deploys from
 template.yaml into moto, the only AWS world the tests run on.
 
 In-process moto (`stack_in_moto`): the first test that asks for a stack (a name, parameters and a
@@ -33,9 +33,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from feedpub.local.runner import LocalFunction, functions_of
-from feedpub.local.s3_events import emulate_s3_events
-from feedpub.local.stack import (
+from feedpub_cli.local.runner import LocalFunction, functions_of
+from feedpub_cli.local.s3_events import emulate_s3_events
+from feedpub_cli.local.stack import (
     STACK_NAME,
     TEMPLATE_PATH,
     Stack,

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, S3Eve
 from cfnlint.api import lint_file
 from moto import mock_aws
 
-from feedpub.local.stack import (
+from feedpub_cli.local.stack import (
     FAKE_AWS_ENV,
     ROOT,
     TEMPLATE_PATH,

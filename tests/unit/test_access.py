@@ -15,12 +15,12 @@ from click.testing import CliRunner
 
 from feedpub.article import Article, parse_article
 from feedpub.aws.index_table import decode_article, encode_article
-from feedpub.cli import main
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError
 from feedpub.feeds import site_feed
 from feedpub.render.jsonfeed import render_most_viewed
 from feedpub.views.ranking import RankedArticle
+from feedpub_cli.main import main
 from tests.support.feedcheck import NS, check_feed_files, parse_strict, render_article
 
 LEAD = "PORT ELLIS — The council met on Monday."

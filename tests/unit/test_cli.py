@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from feedpub.cli import main
+from feedpub_cli.main import main
 from tests.support.paths import EXAMPLES, FIXTURES
 
 NOW_FLAG = ["--now", "2026-11-26T12:00:00Z"]
@@ -214,7 +214,7 @@ def test_serve_empty_takes_no_articles(tmp_path: Path) -> None:
 
 def test_serve_without_a_checkout_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A wheel install has no template.yaml (nor the handlers) to run."""
-    from feedpub.local import stack
+    from feedpub_cli.local import stack
 
     monkeypatch.setattr(stack, "TEMPLATE_PATH", tmp_path / "template.yaml")
     handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}

@@ -49,7 +49,7 @@ def available_locales(wanted: int = 2) -> list[str]:
 def build_in_subprocess(out: Path, tz: str, lc_all: str, hash_seed: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "TZ", "PYTHONHASHSEED"))}
     env.update({"TZ": tz, "LC_ALL": lc_all, "LANG": lc_all, "PYTHONHASHSEED": hash_seed})
-    command = [sys.executable, "-c", "from feedpub.cli import main; main()", "build", str(EXAMPLES),
+    command = [sys.executable, "-c", "from feedpub_cli.main import main; main()", "build", str(EXAMPLES),
                "--out", str(out), "--now", NOW_TEXT, "--jobs", "1", "--strict"]  # fmt: skip
     completed = subprocess.run(
         command, env=env, cwd=ROOT, capture_output=True, text=True, check=False, timeout=120

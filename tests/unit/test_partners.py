@@ -20,7 +20,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from feedpub.build import build, collect_articles
-from feedpub.cli import main
 from feedpub.config import SiteConfig
 from feedpub.feeds import site_feed
 from feedpub.names import PARTNERS
@@ -30,6 +29,7 @@ from feedpub.partners.rules import RULES, RULES_BY_ID
 from feedpub.partners.smartnews import render_partner_feeds
 from feedpub.render import RenderedFile
 from feedpub.site import render_site
+from feedpub_cli.main import main
 from tests.support.clock import NOW
 from tests.support.feedcheck import check_feed_file, parse_strict
 from tests.support.paths import EXAMPLES, FIXTURES, ROOT
@@ -383,7 +383,7 @@ def test_model_reads_each_format_alike() -> None:
 
 
 def test_serve_passes_the_partner_settings_of_feedpub_toml_to_the_stack() -> None:
-    from feedpub.local.serve import _site_parameters
+    from feedpub_cli.local.serve import _site_parameters
 
     assert _site_parameters(PARTNER_CONFIG) == {
         "SiteLanguage": "en-GB",

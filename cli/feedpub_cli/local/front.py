@@ -1,5 +1,5 @@
 """The local stand-in for CloudFront: serves the site bucket through an edge cache
-(feedpub.local.edge) with its stored headers, answers conditional requests with 304, negotiates
+(feedpub_cli.local.edge) with its stored headers, answers conditional requests with 304, negotiates
 feed or page by Accept, renames the stored Link metadata to `Link`, honours invalidations, serves
 article previews, and writes access logs in CloudFront's standard format into the logs bucket, so
 that local page views reach the most-viewed feeds the same way real ones do.
@@ -26,12 +26,12 @@ from feedpub.aws.site_bucket import LINK_METADATA
 from feedpub.aws.views_table import ViewCounts
 from feedpub.config import SiteConfig
 from feedpub.feeds import section_feed
-from feedpub.local.edge import EdgeCache
 from feedpub.names import SITEMAPS_PREFIX
 from feedpub.negotiation import FEED_PATH, negotiated_path
 from feedpub.render.html_page import HTML_TYPE, render_article_page
 from feedpub.views.counting import normalize_path
 from feedpub.views.logs import gzip_text
+from feedpub_cli.local.edge import EdgeCache
 
 log = logging.getLogger("feedpub.serve")
 

@@ -2,16 +2,16 @@
 
 moto runs in server mode on 127.0.0.1 (an S3/SQS/DynamoDB endpoint any AWS client can use); the
 stack is created from template.yaml through moto's CloudFormation (with what moto drops applied
-by feedpub.local.stack); the functions run in-process on their queues and schedules
-(feedpub.local.runner); a local front stands in for CloudFront (feedpub.local.front, with its
-cache in feedpub.local.edge); and a WebSub hub stand-in (feedpub.local.hub), started first so the
+by feedpub_cli.local.stack); the functions run in-process on their queues and schedules
+(feedpub_cli.local.runner); a local front stands in for CloudFront (feedpub_cli.local.front, with its
+cache in feedpub_cli.local.edge); and a WebSub hub stand-in (feedpub_cli.local.hub), started first so the
 stack's WebSubHubs parameter can name it, receives the functions' pings and pushes to subscribers.
 
 State is not kept between runs: moto holds everything in memory, and each start uploads the
 example articles (and any folder given with --articles) again through the S3 API, so they take
 the real path through the queue and the ingest function. What other processes need to reach the
 running stack (`feedpub upload`, `feedpub audit --local`) is in a state file
-(feedpub.local.state), written once the stack is up and removed when it stops.
+(feedpub_cli.local.state), written once the stack is up and removed when it stops.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feedpub.local.state import StackState
 from feedpub.names import ARTICLES_PREFIX
+from feedpub_cli.local.state import StackState
 
 if TYPE_CHECKING:
     from feedpub.config import SiteConfig
@@ -66,7 +66,7 @@ class LocalSite:
     moto: Any
     started_in: float
     hub: Any
-    """The local WebSub hub (feedpub.local.hub.Hub) every feed advertises."""
+    """The local WebSub hub (feedpub_cli.local.hub.Hub) every feed advertises."""
     state: StackState | None = None
     """The state file other processes find the stack by; written once everything is up."""
 
@@ -140,8 +140,8 @@ class LocalSite:
 
 def packaged_examples() -> contextlib.AbstractContextManager[Path]:
     """The example articles and feedpub.toml shipped in the package (the checkout's examples/,
-    linked in as functions/feedpub/examples), as a folder."""
-    return as_file(files("feedpub") / "examples")
+    linked in as cli/feedpub_cli/examples), as a folder."""
+    return as_file(files("feedpub_cli") / "examples")
 
 
 def article_files(folder: Path) -> Iterator[tuple[str, Path]]:
@@ -179,7 +179,7 @@ def start(
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     moto.start()
 
-    from feedpub.local.hub import Hub
+    from feedpub_cli.local.hub import Hub
 
     hub = Hub()
     hub.start()
@@ -188,11 +188,11 @@ def start(
 
     from feedpub.aws import clients
     from feedpub.config import SiteConfig
-    from feedpub.local.edge import CachePolicy, EdgeCache, S3Origin
-    from feedpub.local.front import AccessLog, Front, make_server
-    from feedpub.local.runner import Runner
-    from feedpub.local.stack import TEMPLATE_PATH, create_stack
     from feedpub.runtime import runtime
+    from feedpub_cli.local.edge import CachePolicy, EdgeCache, S3Origin
+    from feedpub_cli.local.front import AccessLog, Front, make_server
+    from feedpub_cli.local.runner import Runner
+    from feedpub_cli.local.stack import TEMPLATE_PATH, create_stack
 
     site_config = next(
         (SiteConfig.from_toml(f / "feedpub.toml") for f in folders if (f / "feedpub.toml").is_file()), None

@@ -10,15 +10,23 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from feedpub.local.stack import Stack
+from feedpub_cli.local.stack import FUNCTIONS_DIR, Stack
 
 log = logging.getLogger("feedpub.serve")
+
+
+def with_lambda_code_on_path() -> None:
+    """Put the checkout's functions/ (the Lambda artifact's code) on sys.path, as the runtime puts
+    /var/task: `handlers` is deployed, not installed with the distribution."""
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.append(str(FUNCTIONS_DIR))
 
 
 @dataclass
@@ -48,6 +56,7 @@ class LocalFunction:
 
     def handler(self) -> Callable[[dict[str, Any], Any], Any]:
         module, _, name = self.handler_path.rpartition(".")
+        with_lambda_code_on_path()
         function: Callable[[dict[str, Any], Any], Any] = getattr(importlib.import_module(module), name)
         return function
 

@@ -1,6 +1,6 @@
 """template.yaml deployed into moto: the stack the AWS-facing tests run against.
 
-    from feedpub.local.stack import create_stack, fake_aws_environment
+    from feedpub_cli.local.stack import create_stack, fake_aws_environment
 
     with fake_aws_environment(), mock_aws():
         stack = create_stack()
@@ -67,7 +67,7 @@ from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
 from samtranslator.public.translator import ManagedPolicyLoader  # type: ignore[import-untyped]
 from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
 
-from feedpub.local.s3_events import emulate_s3_events
+from feedpub_cli.local.s3_events import emulate_s3_events
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE_PATH = ROOT / "template.yaml"
@@ -799,7 +799,9 @@ class _Applier:
             return
         unsupported = set(notification) - {"QueueConfigurations"}
         if unsupported:
-            raise NotImplementedError(f"feedpub.local.stack cannot apply {sorted(unsupported)} of {logical}")
+            raise NotImplementedError(
+                f"feedpub_cli.local.stack cannot apply {sorted(unsupported)} of {logical}"
+            )
         queue_configurations = []
         for entry in notification.get("QueueConfigurations", []):
             api: dict[str, Any] = {"QueueArn": entry["Queue"], "Events": [entry["Event"]]}

@@ -20,8 +20,8 @@ from feedpub.errors import ArticleError
 from feedpub.names import ARTICLES_PREFIX
 
 if TYPE_CHECKING:
-    from feedpub.local.serve import LocalSite
-    from feedpub.local.state import StackState
+    from feedpub_cli.local.serve import LocalSite
+    from feedpub_cli.local.state import StackState
 
 CONFIG_NAME = "feedpub.toml"
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -86,7 +86,7 @@ class NoLocalStack(click.ClickException):
 
 def find_local_stack(port: int | None) -> StackState:
     """The running `feedpub serve` (the one on --port when several run)."""
-    from feedpub.local.state import NoStackError, find_stack
+    from feedpub_cli.local.state import NoStackError, find_stack
 
     try:
         return find_stack(port)
@@ -362,8 +362,8 @@ def serve(examples: Path | None, articles: Path | None, empty: bool, port: int, 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        from feedpub.local.serve import packaged_examples, start
-        from feedpub.local.stack import TEMPLATE_PATH
+        from feedpub_cli.local.serve import packaged_examples, start
+        from feedpub_cli.local.stack import TEMPLATE_PATH
 
         if not TEMPLATE_PATH.is_file():
             raise click.ClickException(
@@ -417,7 +417,7 @@ def upload(files: tuple[Path, ...], section: str | None, port: int | None) -> No
     from botocore.config import Config
 
     from feedpub.build import read_article
-    from feedpub.local.serve import FAKE_CREDENTIALS
+    from feedpub_cli.local.serve import FAKE_CREDENTIALS
 
     state = find_local_stack(port)
     config = state.config
@@ -471,7 +471,7 @@ def audit_command(
 
     state: StackState | None = None
     if local:
-        from feedpub.local.serve import FAKE_CREDENTIALS
+        from feedpub_cli.local.serve import FAKE_CREDENTIALS
 
         state = find_local_stack(port)
         articles_bucket, site_bucket, table = state.articles_bucket, state.site_bucket, state.table
