@@ -138,6 +138,8 @@ def test_translated_template_has_the_expected_resources(resources: dict[str, Any
         "PingFunctionAnnouncements": "AWS::Lambda::EventSourceMapping",
         "PingDeadLetterAlarm": "AWS::CloudWatch::Alarm",
         "HubNotificationsFailingAlarm": "AWS::CloudWatch::Alarm",
+        "EditorsPolicy": "AWS::IAM::ManagedPolicy",
+        "Dashboard": "AWS::CloudWatch::Dashboard",
     }
     assert {k: v["Type"] for k, v in resources.items()} == expected
 
@@ -473,9 +475,14 @@ def wildcard_actions(statement: dict[str, Any]) -> list[str]:
 def test_no_iam_statement_grants_wildcard_actions_or_resources(resources: dict[str, Any]) -> None:
     roles = {k: v for k, v in resources.items() if v["Type"] == "AWS::IAM::Role"}
     assert set(roles) == {f"{f}Role" for f in FUNCTIONS}
-    assert not [
-        k for k, v in resources.items() if v["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
-    ]
+    assert not [k for k, v in resources.items() if v["Type"] == "AWS::IAM::Policy"]
+    # The one managed policy is the editors' (no role of the stack holds it): Allow only, no wildcard.
+    managed = {k: v for k, v in resources.items() if v["Type"] == "AWS::IAM::ManagedPolicy"}
+    assert set(managed) == {"EditorsPolicy"}
+    assert not {"Roles", "Users", "Groups"} & set(managed["EditorsPolicy"]["Properties"])
+    for statement in statements(managed["EditorsPolicy"]["Properties"]["PolicyDocument"]):
+        assert statement["Effect"] == "Allow" and wildcard_actions(statement) == [], statement
+        assert "*" not in as_list(statement["Resource"]), statement
     for logical, role in roles.items():
         assert set(role["Properties"]["ManagedPolicyArns"]) <= SAM_MANAGED_POLICIES, logical
         for policy in role["Properties"]["Policies"]:
@@ -593,7 +600,7 @@ def test_outputs(cfn: dict[str, Any]) -> None:
         "ArticlesBucketName", "SiteBucketName", "TableName", "IngestQueueUrl", "IngestDeadLetterQueueUrl",
         "DistributionDomainName", "SiteFeedRssUrl", "SiteFeedAtomUrl", "SiteFeedJsonUrl", "UploadCommand",
         "LogsBucketName", "LogsDeadLetterQueueUrl", "MostViewedFeedUrl", "PingDeadLetterQueueUrl",
-        "NewsSitemapUrl", "SitemapIndexUrl",
+        "NewsSitemapUrl", "SitemapIndexUrl", "EditorsPolicyArn", "DashboardName",
     }  # fmt: skip
     # The robots.txt lines name the site's own URLs (its CDN routes /sitemaps/* here).
     assert outputs["NewsSitemapUrl"] == {"Fn::Sub": "${SiteBaseUrl}/sitemaps/news.xml"}
