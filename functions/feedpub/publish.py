@@ -139,7 +139,12 @@ class Publisher:
         return result
 
     def _publish_feeds(
-        self, feeds: list[str], state: PublishState, now: datetime, result: PublishResult, rewrite: bool = False
+        self,
+        feeds: list[str],
+        state: PublishState,
+        now: datetime,
+        result: PublishResult,
+        rewrite: bool = False,
     ) -> _Progress:
         """Render and write each feed's files; returns the revisions, hashes and lastmods to record.
 

@@ -22,7 +22,12 @@ from click.testing import CliRunner
 from feedpub.cli import main
 from tests.support.logs import Hit, make_log
 from tests.support.paths import EXAMPLES
-from tests.support.pipeline import Pipeline, ViewsPipeline, moto_pipeline, snapshot_tables_once_per_transaction
+from tests.support.pipeline import (
+    Pipeline,
+    ViewsPipeline,
+    moto_pipeline,
+    snapshot_tables_once_per_transaction,
+)
 
 # The examples' feedpub.toml, as template parameters.
 EXAMPLE_SITE = {
@@ -197,4 +202,3 @@ def test_a_lost_site_bucket_is_refilled_from_the_index(site: ViewsPipeline) -> N
     assert site_objects(pipeline) == before
     assert_audit_is_clean(pipeline)
     assert scheduled_publish()["written"] == []
-

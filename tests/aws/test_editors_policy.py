@@ -46,13 +46,13 @@ REPORT = "reports/articles/world/ferry-talks-resume.md.json"
 TRIES = [
     # What the newsroom needs.
     Try("upload an article", "s3:PutObject", "ArticlesBucket", ARTICLE, needed=True),
-    Try("upload into a nested folder", "s3:PutObject", "ArticlesBucket", "articles/sport/2026/final.md", needed=True),
+    Try("upload elsewhere", "s3:PutObject", "ArticlesBucket", "articles/sport/final.md", needed=True),
     Try("delete (unpublish) an article", "s3:DeleteObject", "ArticlesBucket", ARTICLE, needed=True),
     Try("read an article back", "s3:GetObject", "ArticlesBucket", ARTICLE, needed=True),
     Try("read its feedpub-status tag", "s3:GetObjectTagging", "ArticlesBucket", ARTICLE, needed=True),
     Try("read a rejection report", "s3:GetObject", "ArticlesBucket", REPORT, needed=True),
     Try("list articles/", "s3:ListBucket", "ArticlesBucket", context=listing("articles/"), needed=True),
-    Try("list one section", "s3:ListBucket", "ArticlesBucket", context=listing("articles/world/"), needed=True),
+    Try("list a section", "s3:ListBucket", "ArticlesBucket", context=listing("articles/sport/"), needed=True),
     Try("list reports/", "s3:ListBucket", "ArticlesBucket", context=listing("reports/"), needed=True),
     # The articles bucket, beyond that.
     Try("write a report", "s3:PutObject", "ArticlesBucket", REPORT),
@@ -158,16 +158,23 @@ def test_every_statement_is_needed(pipeline: Pipeline, editors_policy: dict[str,
     assert used == {s["Sid"] for s in editors_policy["Statement"]}
 
 
-def test_moto_agrees_wherever_no_condition_decides(pipeline: Pipeline, editors_policy: dict[str, Any]) -> None:
+def test_moto_agrees_wherever_no_condition_decides(
+    pipeline: Pipeline, editors_policy: dict[str, Any]
+) -> None:
     conditioned = {s["Sid"] for s in editors_policy["Statement"] if "Condition" in s}
     moto_policy = IAMPolicy(json.dumps(editors_policy))
     compared = 0
     for attempt in TRIES:
         request = request_of(pipeline, attempt)
-        if attempt.action == "s3:ListBucket" or set(deciding_statements(request, editors_policy)) & conditioned:
+        if (
+            attempt.action == "s3:ListBucket"
+            or set(deciding_statements(request, editors_policy)) & conditioned
+        ):
             continue  # moto cannot evaluate s3:prefix (StringLike)
         ours = decide(request, [editors_policy]) == ALLOW
-        theirs = moto_policy.is_action_permitted(request.action, request.resource) == PermissionResult.PERMITTED
+        theirs = (
+            moto_policy.is_action_permitted(request.action, request.resource) == PermissionResult.PERMITTED
+        )
         assert ours == theirs, attempt.what
         compared += 1
     assert compared >= 20

@@ -105,7 +105,9 @@ def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
     if "Resource" in statement:
         if not _matches(statement["Resource"], request.resource, ignore_case=False):
             return False
-    elif "NotResource" in statement and _matches(statement["NotResource"], request.resource, ignore_case=False):
+    elif "NotResource" in statement and _matches(
+        statement["NotResource"], request.resource, ignore_case=False
+    ):
         return False
     if not _principal_matches(statement.get("Principal"), request):
         return False
