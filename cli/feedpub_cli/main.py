@@ -272,6 +272,39 @@ def backfill(
         sys.exit(1)
 
 
+@main.command()
+@click.option("--site-bucket", envvar="SITE_BUCKET", required=True, help="[env SITE_BUCKET]")
+@click.option("--table", envvar="TABLE_NAME", required=True, help="[env TABLE_NAME]")
+@click.option("--now", help="Publish as of this time (RFC 3339); default: now.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Site config (TOML); default: the FEEDPUB_* environment, as the functions get it.",
+)
+def republish(site_bucket: str, table: str, now: str | None, config_path: Path | None) -> None:
+    """Write every feed, sitemap and most-viewed file from the index, whatever it says is published.
+
+    How a lost or emptied site bucket is refilled: the publishers skip a file whose recorded hash
+    is unchanged, so neither the schedule nor a backfill would write it again.
+    """
+    from feedpub.runtime import build_runtime
+
+    environ = {**os.environ, "SITE_BUCKET": site_bucket, "TABLE_NAME": table}
+    try:
+        runtime = build_runtime(environ, load_config(config_path, None) if config_path else None)
+    except ConfigError as exc:
+        raise click.UsageError(f"site config: {exc}") from None
+    moment = parse_now(now)
+    publisher = runtime.publisher
+    result = publisher.publish(moment, force=publisher.known_feeds(), rewrite=True)
+    written, _ = runtime.most_viewed.publish(moment, rewrite=True)
+    click.echo(f"republish: {len(result.written)} feed and sitemap files, {len(written)} most-viewed files")
+    if result.deferred:
+        click.secho("! another publisher held the lock: run republish again", fg="yellow", err=True)
+        sys.exit(1)
+
+
 @main.group()
 def views() -> None:
     """Page views for the most-viewed feeds."""

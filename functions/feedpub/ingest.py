@@ -112,13 +112,14 @@ class Ingestor:
             return self._reject(error, stored, previous)
         entries = index_entries(article, self.config)
         indexed = previous and previous.version == stored.version.token and not previous.reported
-        if indexed and previous and set(previous.entries) == entries:
+        if indexed and previous and set(previous.entries) == entries and previous.url == article.url:
             # Already indexed (a duplicate event, or a redelivery after a failure past the commit):
             # tag it again (the failed delivery may not have), and name its feeds, so the publish
             # that follows counts and publishes them (unchanged bytes are still not rewritten).
-            # If its entries would differ now (the site's settings moved it between tag or author
-            # feeds, or the index gained a kind of entry, like the month archives), it is indexed
-            # again: that is how one `feedpub backfill` carries out such a change.
+            # If its entries or its URL would differ now (the site's settings moved it between tag
+            # or author feeds, a new base URL or URL template moved its page, or the index gained a
+            # kind of entry, like the month archives), it is indexed again: that is how one
+            # `feedpub backfill` carries out such a change.
             self.bucket.tag_status(stored, article_status(article, now))
             return IngestOutcome(key, "unchanged", previous.feeds, previous.article_id)
         if previous and previous.reported:

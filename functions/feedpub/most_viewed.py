@@ -89,9 +89,10 @@ class MostViewedPublisher:
         self.site = site
         self.config = config
 
-    def publish(self, now: datetime) -> tuple[list[str], list[str]]:
-        """Render and write; returns (written keys, unchanged keys)."""
-        published = self.counts.published_hashes()
+    def publish(self, now: datetime, *, rewrite: bool = False) -> tuple[list[str], list[str]]:
+        """Render and write; returns (written keys, unchanged keys). `rewrite` puts every file, even
+        one recorded as published with the same bytes (a lost site bucket)."""
+        published = {} if rewrite else self.counts.published_hashes()
         sections = {feed_section(feed) for feed in self.index.publish_state().revs if is_section_feed(feed)}
         written: list[str] = []
         unchanged: list[str] = []

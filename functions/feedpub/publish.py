@@ -64,6 +64,8 @@ class _Progress:
     """`lastmod` of each month sitemap file rendered; '' for one deleted."""
     months: bool = False
     """A month archive was rendered: the sitemap index may have changed."""
+    rewrite: bool = False
+    """Put every file, even one whose recorded hash matches (the site bucket lost its objects)."""
 
 
 def content_hash(file: RenderedFile) -> str:
@@ -94,9 +96,14 @@ class Publisher:
         self.budget_seconds = lock_seconds / 3 if budget_seconds is None else budget_seconds
         """How long one call keeps publishing rounds under sustained ingest before handing over."""
 
-    def publish(self, now: datetime, changed: Iterable[str] = (), force: Iterable[str] = ()) -> PublishResult:
+    def publish(
+        self, now: datetime, changed: Iterable[str] = (), force: Iterable[str] = (), *, rewrite: bool = False
+    ) -> PublishResult:
         """Count `changed` (feeds whose entries an ingest just wrote) and publish every feed that
         changed, plus `force` (e.g. all feeds, to release embargoes).
+
+        `rewrite` puts the forced feeds' files even where the STATE item says the same bytes are
+        published: how a lost or emptied site bucket is refilled (`feedpub republish`).
 
         The common case costs two writes to the STATE item: count-and-lock, and record-and-release.
         """
@@ -112,7 +119,8 @@ class Publisher:
             while True:
                 dirty = state.dirty() | forced
                 forced = set()
-                done = self._publish_feeds(sorted(dirty), state, now, result)
+                done = self._publish_feeds(sorted(dirty), state, now, result, rewrite)
+                rewrite = False
                 if self.index.finish(owner, done.done, done.hashes, state, self.clock(), done.sitemaps):
                     return result
                 # More changes came in meanwhile (or the lease ran out: LockLostError).
@@ -131,14 +139,19 @@ class Publisher:
         return result
 
     def _publish_feeds(
-        self, feeds: list[str], state: PublishState, now: datetime, result: PublishResult
+        self,
+        feeds: list[str],
+        state: PublishState,
+        now: datetime,
+        result: PublishResult,
+        rewrite: bool = False,
     ) -> _Progress:
         """Render and write each feed's files; returns the revisions, hashes and lastmods to record.
 
         The site feed brings the news sitemap along (so the scheduled run, which forces it, ages
         old stories out); a month archive brings its sitemap, and then the sitemap index.
         """
-        progress = _Progress()
+        progress = _Progress(rewrite=rewrite)
         # Feeds first (readers and hubs wait for them), then the month sitemaps.
         for feed in sorted(feeds, key=lambda name: (is_month_feed(name), name)):
             if is_month_feed(feed):
@@ -161,7 +174,7 @@ class Publisher:
     ) -> bool:
         """Put one file unless the published one has the same bytes and headers; whether it did."""
         digest = content_hash(file)
-        if state.hashes.get(file.key) == digest:
+        if state.hashes.get(file.key) == digest and not progress.rewrite:
             result.unchanged.append(file.key)
             return False
         self.site.put(file)

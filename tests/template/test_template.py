@@ -138,6 +138,8 @@ def test_translated_template_has_the_expected_resources(resources: dict[str, Any
         "PingFunctionAnnouncements": "AWS::Lambda::EventSourceMapping",
         "PingDeadLetterAlarm": "AWS::CloudWatch::Alarm",
         "HubNotificationsFailingAlarm": "AWS::CloudWatch::Alarm",
+        "EditorsPolicy": "AWS::IAM::ManagedPolicy",
+        "Dashboard": "AWS::CloudWatch::Dashboard",
     }
     assert {k: v["Type"] for k, v in resources.items()} == expected
 
@@ -150,6 +152,7 @@ def test_parameters_and_their_defaults(cfn: dict[str, Any]) -> None:
         "SiteDescription": "The latest stories from Example News.",
         "SiteLanguage": "en",
         "UrlTemplate": "{base_url}/{section}/{id}",
+        "IdAuthority": "",
         "ItemsPerFeed": 50,
         "FeedCacheControl": "public, max-age=60, s-maxage=0, proxy-revalidate",
         "WebSubHubs": "https://pubsubhubbub.appspot.com/",
@@ -409,6 +412,7 @@ def test_functions_share_runtime_settings_and_environment(resources: dict[str, A
         "FEEDPUB_DESCRIPTION": {"Ref": "SiteDescription"},
         "FEEDPUB_LANGUAGE": {"Ref": "SiteLanguage"},
         "FEEDPUB_URL_TEMPLATE": {"Ref": "UrlTemplate"},
+        "FEEDPUB_ID_AUTHORITY": {"Ref": "IdAuthority"},
         "FEEDPUB_ITEMS_PER_FEED": {"Ref": "ItemsPerFeed"},
         "FEEDPUB_CACHE_CONTROL": {"Ref": "FeedCacheControl"},
         "FEEDPUB_MOST_VIEWED_ITEMS": {"Ref": "MostViewedItems"},
@@ -473,9 +477,14 @@ def wildcard_actions(statement: dict[str, Any]) -> list[str]:
 def test_no_iam_statement_grants_wildcard_actions_or_resources(resources: dict[str, Any]) -> None:
     roles = {k: v for k, v in resources.items() if v["Type"] == "AWS::IAM::Role"}
     assert set(roles) == {f"{f}Role" for f in FUNCTIONS}
-    assert not [
-        k for k, v in resources.items() if v["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
-    ]
+    assert not [k for k, v in resources.items() if v["Type"] == "AWS::IAM::Policy"]
+    # The one managed policy is the editors' (no role of the stack holds it): Allow only, no wildcard.
+    managed = {k: v for k, v in resources.items() if v["Type"] == "AWS::IAM::ManagedPolicy"}
+    assert set(managed) == {"EditorsPolicy"}
+    assert not {"Roles", "Users", "Groups"} & set(managed["EditorsPolicy"]["Properties"])
+    for statement in statements(managed["EditorsPolicy"]["Properties"]["PolicyDocument"]):
+        assert statement["Effect"] == "Allow" and wildcard_actions(statement) == [], statement
+        assert "*" not in as_list(statement["Resource"]), statement
     for logical, role in roles.items():
         assert set(role["Properties"]["ManagedPolicyArns"]) <= SAM_MANAGED_POLICIES, logical
         for policy in role["Properties"]["Policies"]:
@@ -593,7 +602,7 @@ def test_outputs(cfn: dict[str, Any]) -> None:
         "ArticlesBucketName", "SiteBucketName", "TableName", "IngestQueueUrl", "IngestDeadLetterQueueUrl",
         "DistributionDomainName", "SiteFeedRssUrl", "SiteFeedAtomUrl", "SiteFeedJsonUrl", "UploadCommand",
         "LogsBucketName", "LogsDeadLetterQueueUrl", "MostViewedFeedUrl", "PingDeadLetterQueueUrl",
-        "NewsSitemapUrl", "SitemapIndexUrl",
+        "NewsSitemapUrl", "SitemapIndexUrl", "EditorsPolicyArn", "DashboardName",
     }  # fmt: skip
     # The robots.txt lines name the site's own URLs (its CDN routes /sitemaps/* here).
     assert outputs["NewsSitemapUrl"] == {"Fn::Sub": "${SiteBaseUrl}/sitemaps/news.xml"}
@@ -843,3 +852,56 @@ def test_template_loads_with_short_form_intrinsics() -> None:
     assert template["Globals"]["Function"]["Environment"]["Variables"]["ARTICLES_BUCKET"] == {
         "Ref": "ArticlesBucket"
     }
+
+
+# -------------------------------------------------------------------------------------------------
+# (f) the dashboard
+# -------------------------------------------------------------------------------------------------
+
+QUEUES = ("IngestQueue", "IngestDeadLetterQueue", "LogsQueue", "LogsDeadLetterQueue", "PingQueue",
+          "PingDeadLetterQueue")  # fmt: skip
+
+
+def emitted_metric_names() -> set[str]:
+    """Every metric name the handlers can emit (string literals in add_metric calls and their tables)."""
+    names = set()
+    for path in (ROOT / "functions" / "handlers").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+            if re.fullmatch(r"[A-Z][a-z]+(?:[A-Z][a-z]+)+", text):
+                names.add(text)
+    return names
+
+
+def test_dashboard_body_is_json_showing_every_queue_function_and_known_metrics(stack: Stack) -> None:
+    properties = stack.resolve(stack.resource("Dashboard")["Properties"])
+    body = json.loads(properties["DashboardBody"])
+    metrics = [m for w in body["widgets"] if w["type"] == "metric" for m in w["properties"]["metrics"]]
+    shown: dict[str, set[str]] = {}
+    for metric in metrics:
+        if isinstance(metric[0], dict):  # a SEARCH expression
+            named = re.search(r'MetricName="(\w+)"', metric[0]["expression"])
+            assert named, metric
+            shown.setdefault("Feedpub", set()).add(named.group(1))
+            continue
+        namespace, name, *dimensions = metric
+        shown.setdefault(namespace, set()).add(name)
+        if namespace == "Feedpub":
+            assert dimensions[:2] == ["service", "feedpub"], metric
+    assert shown["Feedpub"] <= emitted_metric_names()
+    # Every metric the issue asks for is there.
+    wanted = {"ArticlesAccepted", "ArticlesRejected", "PublishLatency", "FeedsWritten", "FeedsUnchanged",
+              "PageViews", "HubNotificationsSent", "HubNotificationsFailed",
+              "PartnerRuleFailures"}  # fmt: skip
+    assert wanted <= shown["Feedpub"]
+    assert shown["AWS/SQS"] == {"ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"}
+    assert shown["AWS/Lambda"] == {"Errors", "Throttles", "Duration"}
+    for metric_name in shown["AWS/SQS"]:
+        queues = {m[3] for m in metrics if not isinstance(m[0], dict) and m[1] == metric_name}
+        assert queues == {stack.physical_ids[q].rsplit("/", 1)[-1] for q in QUEUES}
+    for metric_name in shown["AWS/Lambda"]:
+        functions = {m[3] for m in metrics if not isinstance(m[0], dict) and m[1] == metric_name}
+        assert functions == {stack.physical_ids[f] for f in FUNCTIONS}
+    assert {w["properties"]["region"] for w in body["widgets"] if w["type"] == "metric"} == {stack.region}
+    dashboards = boto3.client("cloudwatch").list_dashboards()["DashboardEntries"]
+    assert stack.outputs["DashboardName"] in {d["DashboardName"] for d in dashboards}

@@ -98,6 +98,8 @@ class SourceState:
     """(feed, sort key) of every feed entry the object's article has."""
     reported: bool = False
     """A report object exists for this key and must be removed once the article is fine."""
+    url: str = ""
+    """The article's URL as indexed: a new base URL or URL template moves it (indexed again)."""
 
     @property
     def feeds(self) -> set[str]:
@@ -176,6 +178,7 @@ def _source_state(key: str, item: dict[str, Any]) -> SourceState:
         article_id=item.get("article_id", {}).get("S", ""),
         entries=tuple(sorted((feed, sk) for feed, sk in entries)),
         reported=item.get("reported", {}).get("BOOL", False),
+        url=item.get("url", {}).get("S", ""),
     )
 
 
@@ -318,6 +321,7 @@ class ArticleIndex:
         fields: dict[str, Any] = {
             "version": {"S": version},
             "article_id": {"S": article.id},
+            "url": {"S": article.url},
         }
         if entries:
             fields["entries"] = {"SS": sorted(f"{feed}|{sk}" for feed, sk in entries)}
