@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from feedpub.cli import main
+from feedpub_cli.main import main
 from tests.support.logs import Hit, make_log
 from tests.support.paths import EXAMPLES
 from tests.support.pipeline import (

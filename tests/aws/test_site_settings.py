@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 
-from feedpub.cli import main
 from feedpub.runtime import runtime
+from feedpub_cli.main import main
 from tests.support.events import article
 from tests.support.pipeline import Pipeline, moto_pipeline, scheduled_publish
 
