@@ -80,7 +80,7 @@ def detectors() -> dict[str, Callable[[str], bool]]:
     crawler_detect = CrawlerDetect()
 
     def library_only(agent: str) -> bool:
-        return crawler_detect.is_crawler(agent)
+        return bool(crawler_detect.is_crawler(agent))
 
     def crawler_user_agents(agent: str) -> bool:
         import crawleruseragents
@@ -144,8 +144,9 @@ def lines_per_second(text: str, detect: Callable[[str], bool], reset: Callable[[
     import feedpub.views.counting as counting
     from feedpub.views.logs import LogReadStats, parse_log
 
-    saved = counting.is_bot
-    counting.is_bot = detect
+    names = vars(counting)  # the module's own binding of is_bot, which tally() calls
+    saved: Callable[[str], bool] = names["is_bot"]
+    names["is_bot"] = detect
     try:
         reset()  # every pass starts cold: each distinct agent is decided once more
         stats = LogReadStats()
@@ -153,7 +154,7 @@ def lines_per_second(text: str, detect: Callable[[str], bool], reset: Callable[[
         counting.tally(parse_log(text, stats))
         return stats.lines / (time.perf_counter() - started)
     finally:
-        counting.is_bot = saved
+        names["is_bot"] = saved
 
 
 COLD = {

@@ -13,6 +13,7 @@ libyaml, lxml and nh3 allocate outside Python.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import re
@@ -259,8 +260,8 @@ def measure(smoke: bool) -> list[Result]:
                 continue
         outcome, size = process(item, config)  # also the warm-up
         repeat = 1 if smoke else (3 if item.generated else 5)
-        seconds = median_seconds(lambda item=item: process(item, config), repeat)
-        traced = _traced_peak_mb(lambda item=item: process(item, config))
+        seconds = median_seconds(functools.partial(process, item, config), repeat)
+        traced = _traced_peak_mb(functools.partial(process, item, config))
         rss = None if fresh is None else (fresh["after_kb"] - fresh["before_kb"]) / 1024
         results.append(Result(item, outcome, seconds, traced, rss, output_bytes=size, runs=repeat))
     return results

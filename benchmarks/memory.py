@@ -82,7 +82,7 @@ def seed(start: int, stop: int, config: Any, table: str) -> None:
     from feedpub.feeds import index_entries
 
     seeder = BatchSeeder(BackendWriter(table), table)
-    index = ArticleIndex(table, seeder)
+    index = ArticleIndex(table, seeder.client)
     for n, (key, article) in enumerate(seeded_articles(stop, config)):
         if n >= start:
             index.commit(key, None, article, f"seed/{article.id}", index_entries(article, config))

@@ -103,6 +103,7 @@ def partition_scoped_moto() -> Iterator[type[Cancelled]]:
     def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
         item = original_put(self, *args, **kwargs)
         if self.range_key_attr:
+            assert item.range_key is not None
             _added(self, item.hash_key.value, item.range_key.value)
         return item
 

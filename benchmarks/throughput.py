@@ -129,7 +129,7 @@ def _scope_moto_costs() -> None:
             current = table.get_item(hash_value, range_value)
             touched.append((table, hash_value, range_value, copy.deepcopy(current)))
         saved = models.copy
-        models.copy = types.SimpleNamespace(deepcopy=lambda obj, memo=None: obj)  # no table copy
+        models.copy = types.SimpleNamespace(deepcopy=lambda obj, memo=None: obj)  # type: ignore[assignment]  # no table copy
         try:
             original_transact(self, transact_items)
         except Exception:

@@ -171,7 +171,7 @@ class FunctionClients:
 @pytest.fixture
 def function_clients(pipeline: Pipeline, backoffs: list[float]) -> Iterator[FunctionClients]:
     injectors = FunctionClients(Faults(clients.client("s3")), Faults(clients.client("dynamodb")))
-    assert clients.client("s3").meta.config.retries["mode"] == "standard"
+    assert vars(clients.client("s3").meta.config)["retries"]["mode"] == "standard"  # not in the stubs
     yield injectors
     injectors.s3.close()
     injectors.dynamodb.close()
@@ -341,7 +341,7 @@ def is_lock_acquire(params: dict[str, Any], **_: Any) -> bool:
     return "lock_owner = " in str(params.get("UpdateExpression", ""))
 
 
-CRASH_POINTS = {
+CRASH_POINTS: dict[str, tuple[str, Callable[..., bool]]] = {
     # Right after the TransactWriteItems committed, before the publish.
     "after-commit": ("after-call.dynamodb.TransactWriteItems", lambda **kwargs: True),
     # After the object was tagged, when the publisher goes to count the change and take the lock.

@@ -284,7 +284,7 @@ def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
 def test_burst_and_soak(moto_server: Server) -> None:
     stack = moto_server.stack
     pipeline = moto_server.pipeline()
-    admin = {"s3": pipeline.s3, "dynamodb": pipeline.dynamodb}
+    admin_s3, admin_dynamodb = pipeline.s3, pipeline.dynamodb
     config = pipeline.config
     assert config.items_per_feed == ITEMS_PER_FEED
     batch = batch_size(stack, "IngestFunction")
@@ -328,7 +328,7 @@ def test_burst_and_soak(moto_server: Server) -> None:
     discrepancies = [
         str(d)
         for d in audit(
-            ArticlesBucket(pipeline.articles_bucket, admin["s3"]),
+            ArticlesBucket(pipeline.articles_bucket, admin_s3),
             pipeline.index,
             pipeline.site(),
             config,
@@ -364,9 +364,7 @@ def test_burst_and_soak(moto_server: Server) -> None:
     assert discrepancies == []
 
     # The lock is free and nothing is left to publish.
-    state_item = admin["dynamodb"].get_item(TableName=pipeline.table, Key=STATE_KEY, ConsistentRead=True)[
-        "Item"
-    ]
+    state_item = admin_dynamodb.get_item(TableName=pipeline.table, Key=STATE_KEY, ConsistentRead=True)["Item"]
     assert "lock_owner" not in state_item and "lock_until" not in state_item
     assert pipeline.index.publish_state().dirty() == set()
 
@@ -403,7 +401,7 @@ def test_burst_and_soak(moto_server: Server) -> None:
 
     # Reports beside the bad articles only; status tags on the last versions.
     bad = [s for s in stories if s.final.kind == "bad"]
-    assert ArticlesBucket(pipeline.articles_bucket, admin["s3"]).report_keys() == {s.key for s in bad}
+    assert ArticlesBucket(pipeline.articles_bucket, admin_s3).report_keys() == {s.key for s in bad}
     for s in bad:
         report = pipeline.report(s.key)
         assert report is not None and report["status"] == "rejected", s.key

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from lxml import etree
 
+from tests.support.xpath import itertext
+
 ATOM = "http://www.w3.org/2005/Atom"
 XHTML = "http://www.w3.org/1999/xhtml"
 A = f"{{{ATOM}}}"
@@ -45,7 +47,7 @@ def _children(element: etree._Element, name: str) -> list[etree._Element]:
 
 
 def _text(element: etree._Element) -> str:
-    return "".join(element.itertext())
+    return "".join(itertext(element))
 
 
 def _check_text_construct(element: etree._Element, where: str, out: list[str]) -> None:

@@ -17,6 +17,7 @@ from feedpub.feeds import section_feed, site_feed
 from feedpub.render import RenderedFile, render_feed_set
 from tests.support.atom_check import atom_violations
 from tests.support.paths import SCHEMAS
+from tests.support.xpath import texts
 
 SCHEMA_PATH = SCHEMAS / "jsonfeed-1.1.json"
 NS = {
@@ -102,7 +103,7 @@ def html_page_problems(file: RenderedFile) -> list[str]:
     problems = []
     if not document.findtext(".//title"):
         problems.append(f"{file.key}: no <title>")
-    alternates = document.xpath("//link[@rel='alternate']/@type")
+    alternates = texts(document, "//link[@rel='alternate']/@type")
     if sorted(alternates) != ["application/atom+xml", "application/feed+json", "application/rss+xml"]:
         problems.append(f"{file.key}: feed autodiscovery links are {alternates}")
     return problems

@@ -10,6 +10,8 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from tests.support import xpath
+
 
 def readings(key: str, content_type: str, body: bytes) -> Iterator[str]:
     """The file's text raw, parsed (CDATA, JSON strings, attribute values), and each of those with
@@ -20,12 +22,13 @@ def readings(key: str, content_type: str, body: bytes) -> Iterator[str]:
         found.append("\n".join(_strings(json.loads(text))))
     elif "html" in content_type or key.endswith(".html"):
         root = lxml.html.document_fromstring(text)
-        found.append("\n".join([*root.itertext(), *(v for el in root.iter() for v in el.attrib.values())]))
+        values = (v for el in root.iter() for v in xpath.attributes(el).values())
+        found.append("\n".join([*xpath.itertext(root), *values]))
     elif "xml" in content_type or key.endswith(".xml"):
         parser = etree.XMLParser(resolve_entities=False, no_network=True, strip_cdata=True)
         root = etree.fromstring(body, parser)
         attributes = (v for el in root.iter() if isinstance(el.tag, str) for v in el.attrib.values())
-        found.append("\n".join([*root.itertext(), *map(str, attributes)]))
+        found.append("\n".join([*xpath.itertext(root), *map(str, attributes)]))
     for reading in found:
         for _ in range(4):
             yield reading

@@ -11,10 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsLambdaContext
 from moto import mock_aws
 
 from feedpub.aws import clients
@@ -34,9 +35,15 @@ from tests.support.stack import (
     stack_in_moto,
 )
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import GetObjectOutputTypeDef
+    from mypy_boto3_sqs import SQSClient
+
 
 @dataclass
-class LambdaContext:
+class LambdaContext(PowertoolsLambdaContext):
     """The attributes Powertools reads from a Lambda context."""
 
     function_name: str = "IngestFunction"
@@ -44,7 +51,8 @@ class LambdaContext:
     invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:IngestFunction"
     aws_request_id: str = "test-request"
 
-    def get_remaining_time_in_millis(self) -> int:
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
         return 60_000
 
 
@@ -62,7 +70,7 @@ def aws_environment() -> dict[str, str]:
     }
 
 
-def receive_records(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+def receive_records(sqs: SQSClient, queue_url: str) -> list[dict[str, Any]]:
     """Every message moto queued so far on a queue, as Lambda's SQS event records."""
     from feedpub_cli.local.runner import sqs_event
 
@@ -81,9 +89,9 @@ class Pipeline:
     read feeds."""
 
     stack: Stack
-    s3: Any
-    sqs: Any
-    dynamodb: Any
+    s3: S3Client
+    sqs: SQSClient
+    dynamodb: DynamoDBClient
     config: SiteConfig
     handled: list[dict[str, Any]] = field(default_factory=list)
 
@@ -160,7 +168,7 @@ class Pipeline:
         """Receive everything queued and hand it to the handler."""
         return self.invoke(self.receive())
 
-    def site_object(self, key: str) -> dict[str, Any]:
+    def site_object(self, key: str) -> GetObjectOutputTypeDef:
         return self.s3.get_object(Bucket=self.site_bucket, Key=key)
 
     def feed(self, key: str = "feeds/feed.json") -> dict[str, Any]:

@@ -8,6 +8,7 @@ from lxml import etree
 
 from feedpub.names import NEWS_SITEMAP_FILE, SITEMAP_INDEX_FILE
 from tests.support.paths import ROOT
+from tests.support.xpath import texts
 
 SCHEMAS = ROOT / "tests" / "schemas"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -45,4 +46,4 @@ def assert_valid_sitemap(key: str, body: bytes) -> etree._Element:
 
 def locs(body: bytes) -> list[str]:
     """The `loc`s of a sitemap or sitemap index, in order."""
-    return [str(loc) for loc in etree.fromstring(body).xpath("//s:loc/text()", namespaces=NS)]
+    return texts(etree.fromstring(body), "//s:loc/text()", NS)

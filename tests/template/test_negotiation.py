@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypedDict
 
 import pytest
-from cfnlint.decode import cfn_yaml
+from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
 from feedparser.http import ACCEPT_HEADER as FEEDPARSER_ACCEPT
 
 from feedpub.negotiation import FEED_PATH, negotiated_path, wants_html
@@ -127,7 +128,16 @@ process.stdout.write(JSON.stringify(results));
 """
 
 
-def run_js(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+class JsCase(TypedDict):
+    """One request for the harness: the path and Accept header in, what to expect back."""
+
+    uri: str
+    accept: str | None
+    response_uri: str
+    vary: str | None
+
+
+def run_js(cases: Sequence[JsCase]) -> list[dict[str, Any]]:
     assert NODE is not None
     completed = subprocess.run(
         [NODE, "-e", HARNESS, str(NEGOTIATE_JS)],
@@ -148,9 +158,11 @@ needs_node = pytest.mark.skipif(NODE is None, reason="node is not on PATH: negot
 
 @needs_node
 def test_cloudfront_function_agrees_with_python_on_every_case() -> None:
-    cases = [
-        {"uri": p.values[0], "accept": p.values[1], "response_uri": p.values[0], "vary": None} for p in CASES
-    ]
+    cases: list[JsCase] = [
+        {"uri": path, "accept": accept, "response_uri": path, "vary": None}
+        for path, _sibling in PATHS
+        for _who, accept, _html in ACCEPTS
+    ]  # the requests of CASES, in order
     results = run_js(cases)
     mismatches = [
         (case["uri"], case["accept"], result["uri"], negotiated_path(case["uri"], case["accept"]))
@@ -177,7 +189,7 @@ def test_cloudfront_function_agrees_with_python_on_every_case() -> None:
     ],
 )
 def test_cloudfront_function_adds_vary_accept_once(existing: str | None, expected: str) -> None:
-    cases = [
+    cases: list[JsCase] = [
         # A browser's request: the response event may carry the original or the rewritten URI.
         {"uri": "/feeds/rss.xml", "accept": "text/html", "response_uri": uri, "vary": existing}
         for uri in ("/feeds/rss.xml", "/feeds/index.html", "/feeds/world/feed.json")

@@ -16,7 +16,7 @@ from urllib.parse import unquote_plus
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, S3Event, SQSEvent
-from cfnlint.api import lint_file
+from cfnlint.api import lint_file  # type: ignore[import-untyped]
 from moto import mock_aws
 
 from feedpub_cli.local.stack import (

@@ -68,7 +68,7 @@ def token(index: int) -> str:
 
 
 def messy(max_size: int = 8) -> st.SearchStrategy[str]:
-    chars = st.characters(exclude_categories=("Cs",))
+    chars = st.characters(exclude_categories=["Cs"])
     return st.lists(st.one_of(st.text(chars, max_size=6), st.sampled_from(SNIPPETS)), max_size=max_size).map(
         "".join
     )

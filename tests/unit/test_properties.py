@@ -39,7 +39,7 @@ SNIPPETS = [
     "[x](y)", "# ", "> ", "- ", "`", "\\",
 ]  # fmt: skip
 ANY_CHAR = st.characters(exclude_categories=())  # every code point, surrogates included
-NO_SURROGATE = st.characters(exclude_categories=("Cs",))
+NO_SURROGATE = st.characters(exclude_categories=["Cs"])
 
 
 def hostile_text(chars: st.SearchStrategy[str] = ANY_CHAR, max_size: int = 12) -> st.SearchStrategy[str]:

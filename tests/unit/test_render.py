@@ -22,6 +22,7 @@ from tests.support.atom_check import atom_violations
 from tests.support.clock import NOW
 from tests.support.feedcheck import NS, check_feed_file, feedparser_reads_json, json_feed_errors, parse_strict
 from tests.support.paths import EXAMPLES
+from tests.support.xpath import attributes
 
 CONFIG = SiteConfig.from_toml(EXAMPLES / "feedpub.toml")
 ARTICLES, ERRORS = collect_articles(EXAMPLES, CONFIG, jobs=1)
@@ -116,7 +117,11 @@ def test_rss_channel(fs: FeedSet) -> None:
     assert channel.findtext("link") == fs.spec.home_url  # the home page, not the self link
     assert channel.findtext("description") == fs.spec.description
     [self_link] = channel.findall("atom:link", NS)
-    assert self_link.attrib == {"href": fs.spec.url("rss.xml"), "rel": "self", "type": "application/rss+xml"}
+    assert attributes(self_link) == {
+        "href": fs.spec.url("rss.xml"),
+        "rel": "self",
+        "type": "application/rss+xml",
+    }
     assert channel.findtext("language") == CONFIG.language
     assert channel.findtext("ttl") == str(CONFIG.ttl_minutes)
     last_build = parsedate_to_datetime(channel.findtext("lastBuildDate") or "")
@@ -146,13 +151,14 @@ def test_rss_items(fs: FeedSet) -> None:
             continue
         image = article.image
         [enclosure] = enclosures
-        assert enclosure.attrib == {"url": image.url, "length": str(image.length), "type": image.type}
+        assert attributes(enclosure) == {"url": image.url, "length": str(image.length), "type": image.type}
         [content] = media
         assert content.get("url") == image.url
         assert content.get("type") == image.type and content.get("medium") == "image"
         assert content.get("width") == str(image.width) and content.get("height") == str(image.height)
         assert content.findtext("media:description", namespaces=NS) == image.caption
-        assert content.find("media:description", NS).get("type") == "plain"
+        description = content.find("media:description", NS)
+        assert description is not None and description.get("type") == "plain"
         assert content.findtext("media:credit", namespaces=NS) == image.credit
 
 
@@ -204,9 +210,9 @@ def test_atom_entries(fs: FeedSet) -> None:
         assert content.get("type") == "html"
         assert len(content) == 0 and content.text == article.content_html  # escaped, not parsed markup
         links = entry.findall("atom:link", NS)
-        alternates = [link.attrib for link in links if link.get("rel") == "alternate"]
+        alternates = [attributes(link) for link in links if link.get("rel") == "alternate"]
         assert alternates == [{"href": article.url, "rel": "alternate", "type": "text/html"}]
-        enclosures = [link.attrib for link in links if link.get("rel") == "enclosure"]
+        enclosures = [attributes(link) for link in links if link.get("rel") == "enclosure"]
         if article.image is None:
             assert enclosures == []
         else:
@@ -233,7 +239,7 @@ def test_json_feed(fs: FeedSet) -> None:
     assert document["language"] == CONFIG.language
     assert len(document["items"]) == len(fs.items)
     for item, article in zip(document["items"], fs.items, strict=True):
-        expected = {
+        expected: dict[str, Any] = {
             "id": fs.spec.item_id(article),
             "url": article.url,
             "title": article.title,

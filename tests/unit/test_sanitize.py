@@ -12,6 +12,7 @@ from feedpub.sanitize import (
     markdown_to_html,
     sanitize_html,
 )
+from tests.support.xpath import itertext
 
 BASE = "https://www.example.com/world/2026/storm-update"
 
@@ -144,7 +145,7 @@ def test_allowed_markup_survives() -> None:
 def test_sanitized_html_is_a_well_formed_fragment() -> None:
     cleaned = sanitize_html("<p>unclosed <b>bold <i>both</p> & < > \" '", BASE)
     root = etree.fromstring(f"<div>{cleaned.replace('<br>', '<br/>')}</div>".encode())
-    assert "".join(root.itertext()).startswith("unclosed bold both")
+    assert "".join(itertext(root)).startswith("unclosed bold both")
 
 
 def test_sanitize_removes_illegal_characters_in_raw_text() -> None:

@@ -13,7 +13,7 @@ from lxml import etree
 
 from feedpub.article import Article
 from feedpub.config import SiteConfig
-from feedpub.feeds import month_feed_name, news_months, recent_month_feeds
+from feedpub.feeds import NEWS_WINDOW, month_feed_name, news_months, recent_month_feeds
 from feedpub.render import sitemaps
 from feedpub.render.sitemaps import (
     SITEMAP_TYPE,
@@ -26,6 +26,7 @@ from feedpub.render.sitemaps import (
 )
 from feedpub.site import render_site
 from tests.support.sitemaps import NS, assert_valid_sitemap, locs, schema
+from tests.support.xpath import elements, log_messages, texts
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 BANGKOK = timezone(timedelta(hours=7))
@@ -72,7 +73,7 @@ def test_every_sitemap_of_a_site_is_valid_against_the_schemas(config: SiteConfig
 def test_news_sitemap_lists_the_last_48_hours_newest_first_with_each_storys_own_offset(
     config: SiteConfig,
 ) -> None:
-    window = sitemaps.NEWS_WINDOW
+    window = NEWS_WINDOW
     articles = [
         story(1, (NOW - timedelta(hours=1)).astimezone(BANGKOK)),
         story(2, NOW - window),  # exactly 48 hours old: still in
@@ -83,12 +84,12 @@ def test_news_sitemap_lists_the_last_48_hours_newest_first_with_each_storys_own_
     file = render_news_sitemap(entries(*articles), config, NOW)
     document = assert_valid(file.key, file.body)
     assert news_locs(file.body) == [f"https://www.example.com/world/story-{n}" for n in (1, 5, 2)]
-    dates = document.xpath("//news:publication_date/text()", namespaces=NS)
+    dates = texts(document, "//news:publication_date/text()", NS)
     assert dates[0] == (NOW - timedelta(hours=1)).astimezone(BANGKOK).isoformat(timespec="seconds")
     assert dates[0].endswith("+07:00")
-    assert document.xpath("//news:language/text()", namespaces=NS) == ["en", "pt", "en"]
-    assert set(document.xpath("//news:name/text()", namespaces=NS)) == {config.title}
-    assert document.xpath("//news:title/text()", namespaces=NS)[1] == "Harbour story 5"
+    assert texts(document, "//news:language/text()", NS) == ["en", "pt", "en"]
+    assert set(texts(document, "//news:name/text()", NS)) == {config.title}
+    assert texts(document, "//news:title/text()", NS)[1] == "Harbour story 5"
 
 
 def test_news_sitemap_holds_at_most_1000_stories_the_newest(config: SiteConfig) -> None:
@@ -106,9 +107,9 @@ def test_an_empty_news_sitemap_is_an_empty_urlset(config: SiteConfig) -> None:
     assert news_locs(file.body) == []
     validator = schema("sitemap-with-news.xsd")
     assert not validator.validate(etree.fromstring(file.body))
-    [error] = validator.error_log
-    assert "urlset': Missing child element(s)" in error.message
-    assert "{http://www.sitemaps.org/schemas/sitemap/0.9}url" in error.message
+    [message] = log_messages(validator.error_log)
+    assert "urlset': Missing child element(s)" in message
+    assert "{http://www.sitemaps.org/schemas/sitemap/0.9}url" in message
 
 
 @pytest.mark.parametrize(
@@ -176,7 +177,7 @@ def test_a_month_past_the_limits_continues_in_numbered_files_each_valid(
     assert len(parts) == 7 and all(len(p.file.body) <= sitemaps.MAX_BYTES for p in parts)
     index = render_sitemap_index({p.file.key: p.lastmod for p in parts}, config)
     assert index is not None
-    assert len(assert_valid(index.key, index.body).xpath("//s:sitemap", namespaces=NS)) == 7
+    assert len(elements(assert_valid(index.key, index.body), "//s:sitemap", NS)) == 7
 
 
 def test_index_lists_each_month_with_its_newest_lastmod(config: SiteConfig) -> None:

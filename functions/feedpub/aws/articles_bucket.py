@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from feedpub.aws.clients import client, error_code
 from feedpub.errors import ArticleError, Problem
 from feedpub.names import ARTICLES_PREFIX, REPORTS_PREFIX, report_key, reported_key
 from feedpub.source import MAX_ARTICLE_BYTES
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import PutObjectTaggingRequestTypeDef
 
 STATUS_TAG = "feedpub-status"
 MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound", "NoSuchVersion"})
@@ -41,7 +45,7 @@ class StoredArticle:
 class ArticlesBucket:
     """Reads articles and writes reports and status tags in the editors' bucket."""
 
-    def __init__(self, name: str, s3: Any | None = None) -> None:
+    def __init__(self, name: str, s3: S3Client | None = None) -> None:
         self.name = name
         self.s3 = s3 or client("s3")
 
@@ -93,11 +97,15 @@ class ArticlesBucket:
 
     def tag_status(self, stored: StoredArticle, status: str) -> None:
         """Tag the exact version read with its outcome, so editors see it in the console."""
-        kwargs: dict[str, Any] = {"Bucket": self.name, "Key": stored.key}
+        kwargs: PutObjectTaggingRequestTypeDef = {
+            "Bucket": self.name,
+            "Key": stored.key,
+            "Tagging": {"TagSet": [{"Key": STATUS_TAG, "Value": status}]},
+        }
         if stored.version.version_id and stored.version.version_id != "null":
             kwargs["VersionId"] = stored.version.version_id
         try:
-            self.s3.put_object_tagging(**kwargs, Tagging={"TagSet": [{"Key": STATUS_TAG, "Value": status}]})
+            self.s3.put_object_tagging(**kwargs)
         except Exception as exc:
             if error_code(exc) not in MISSING_CODES:  # deleted meanwhile: its delete event follows
                 raise

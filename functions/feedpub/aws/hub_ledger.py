@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from feedpub.aws.clients import client, dynamo_key
 from feedpub.names import hub_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 ACCEPTED_PREFIX = "ok:"
 """Attribute `ok:<topic>`: changed_at (epoch ms) of the newest announcement the hub accepted."""
@@ -15,12 +19,12 @@ ACCEPTED_PREFIX = "ok:"
 class DynamoHubLedger:
     """Reads and records accepted announcements with one GetItem / UpdateItem each."""
 
-    def __init__(self, table: str, dynamodb: Any | None = None) -> None:
+    def __init__(self, table: str, dynamodb: DynamoDBClient | None = None) -> None:
         self.table = table
         self.dynamodb = dynamodb or client("dynamodb")
 
     @staticmethod
-    def _key(hub: str) -> dict[str, Any]:
+    def _key(hub: str) -> dict[str, AttributeValueTypeDef]:
         return dynamo_key(hub_item(hub))
 
     def accepted(self, hub: str) -> dict[str, int]:

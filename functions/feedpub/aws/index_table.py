@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from feedpub.article import Article
 from feedpub.aws.clients import client, dynamo_key, error_code
@@ -46,6 +46,21 @@ from feedpub.names import (
 )
 from feedpub.render.sitemaps import MAX_NEWS_URLS, SitemapEntry
 from feedpub.views.counting import page_path
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        KeysAndAttributesUnionTypeDef,
+        PutTypeDef,
+        QueryInputTypeDef,
+        ScanInputTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateItemInputTypeDef,
+    )
+
+    Item = Mapping[str, AttributeValueTypeDef]
+    """A DynamoDB item as the client reads and writes it: attribute values by name."""
 
 STATE_KEY = dynamo_key(PUBLISH_STATE_ITEM)
 MAX_PAYLOAD_BYTES = 300 * 1024
@@ -126,7 +141,7 @@ class PublishState:
         return {f for f, rev in self.revs.items() if rev > self.done.get(f, 0)}
 
     @classmethod
-    def from_item(cls, item: dict[str, Any]) -> PublishState:
+    def from_item(cls, item: Item) -> PublishState:
         """Read the STATE item's `rev:`, `done:` and `hash:` attributes."""
         state = cls()
         for name, value in item.items():
@@ -153,14 +168,14 @@ SLIM_NAMES = {"#id": "article_id", "#url": "url", "#title": "title", "#language"
 """The attributes of a month archive's entry (as expression names: some are reserved words)."""
 
 
-def _slim_fields(entry: SitemapEntry) -> dict[str, Any]:
+def _slim_fields(entry: SitemapEntry) -> dict[str, AttributeValueTypeDef]:
     """A month archive entry's attributes: what the sitemaps show, dates with their own offsets."""
     texts = {"article_id": entry.id, "url": entry.url, "title": entry.title, "language": entry.language,
              "published": entry.published.isoformat(), "modified": entry.modified.isoformat()}  # fmt: skip
     return {name: {"S": text} for name, text in texts.items()}
 
 
-def _slim_entry(item: dict[str, Any]) -> SitemapEntry:
+def _slim_entry(item: Item) -> SitemapEntry:
     """Inverse of `_slim_fields`."""
     return SitemapEntry(
         id=item["article_id"]["S"], url=item["url"]["S"], title=item["title"]["S"],
@@ -169,7 +184,7 @@ def _slim_entry(item: dict[str, Any]) -> SitemapEntry:
     )  # fmt: skip
 
 
-def _source_state(key: str, item: dict[str, Any]) -> SourceState:
+def _source_state(key: str, item: Item) -> SourceState:
     entries = (entry.split("|", 1) for entry in item.get("entries", {}).get("SS", []) if "|" in entry)
     return SourceState(
         key=key,
@@ -188,12 +203,12 @@ def _names(prefix: str, keys: Iterable[str]) -> dict[str, str]:
 
 def _progress(
     done: dict[str, int], hashes: dict[str, str], sitemaps: Mapping[str, str] | None = None
-) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+) -> tuple[list[str], dict[str, str], dict[str, AttributeValueTypeDef]]:
     """SET clauses, names and values recording published revisions, file hashes and month
     sitemaps' lastmods."""
     sets: list[str] = []
     names: dict[str, str] = {}
-    values: dict[str, Any] = {}
+    values: dict[str, AttributeValueTypeDef] = {}
     for i, (feed, rev) in enumerate(done.items()):
         names[f"#d{i}"] = f"done:{feed}"
         values[f":d{i}"] = {"N": str(rev)}
@@ -225,10 +240,10 @@ class _Transaction:
     """The actions of one TransactWriteItems, each with what it is: DynamoDB gives the reasons of
     a cancelled transaction by position, and this maps each back to its action."""
 
-    actions: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[TransactWriteItemTypeDef] = field(default_factory=list)
     kinds: list[_Action] = field(default_factory=list)
 
-    def add(self, kind: _Action, action: dict[str, Any]) -> None:
+    def add(self, kind: _Action, action: TransactWriteItemTypeDef) -> None:
         self.actions.append(action)
         self.kinds.append(kind)
 
@@ -244,7 +259,7 @@ class _Transaction:
 class ArticleIndex:
     """All reads and writes of the ArticlesTable."""
 
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+    def __init__(self, table_name: str, dynamodb: DynamoDBClient | None = None) -> None:
         self.table = table_name
         self.db = dynamodb or client("dynamodb")
 
@@ -258,10 +273,12 @@ class ArticleIndex:
         item = response.get("Item")
         return _source_state(key, item) if item else None
 
-    def _source_put(self, key: str, previous: SourceState | None, fields: dict[str, Any]) -> dict[str, Any]:
-        item = {**dynamo_key(source_item(key)), "key": {"S": key}, **fields}
+    def _source_put(
+        self, key: str, previous: SourceState | None, fields: dict[str, AttributeValueTypeDef]
+    ) -> TransactWriteItemTypeDef:
+        item: dict[str, AttributeValueTypeDef] = {**dynamo_key(source_item(key)), "key": {"S": key}, **fields}
         item["rev"] = {"N": str((previous.rev if previous else 0) + 1)}
-        put: dict[str, Any] = {"TableName": self.table, "Item": item}
+        put: PutTypeDef = {"TableName": self.table, "Item": item}
         if previous is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
@@ -318,7 +335,7 @@ class ArticleIndex:
         entries: set[tuple[str, str]],
     ) -> None:
         """The writes that index `article` at `key`: its SRC item, its id, its page path, its entries."""
-        fields: dict[str, Any] = {
+        fields: dict[str, AttributeValueTypeDef] = {
             "version": {"S": version},
             "article_id": {"S": article.id},
             "url": {"S": article.url},
@@ -353,12 +370,12 @@ class ArticleIndex:
                                   **fields, "owner": {"S": key}}}},
             )  # fmt: skip
 
-    def _source_delete(self, key: str, previous: SourceState) -> dict[str, Any]:
+    def _source_delete(self, key: str, previous: SourceState) -> TransactWriteItemTypeDef:
         return {"Delete": {"TableName": self.table, "Key": dynamo_key(source_item(key)),
                            "ConditionExpression": "rev = :rev",
                            "ExpressionAttributeValues": {":rev": {"N": str(previous.rev)}}}}  # fmt: skip
 
-    def _release_id(self, key: str, old_id: str) -> dict[str, Any]:
+    def _release_id(self, key: str, old_id: str) -> TransactWriteItemTypeDef:
         return {"Delete": {"TableName": self.table, "Key": dynamo_key(article_item(old_id)),
                            "ConditionExpression": "attribute_not_exists(pk) OR #owner = :key",
                            "ExpressionAttributeNames": {"#owner": "owner"},
@@ -392,22 +409,23 @@ class ArticleIndex:
         Conditional on the entry's `rev` like every write of it, so that a rejection racing with
         the indexing of a newer, good version cannot leave a stale report behind.
         """
-        kwargs: dict[str, Any] = {
+        values: dict[str, AttributeValueTypeDef] = {
+            ":t": {"BOOL": True},
+            ":key": {"S": key},
+            ":next": {"N": str((previous.rev if previous else 0) + 1)},
+        }
+        kwargs: UpdateItemInputTypeDef = {
             "TableName": self.table,
             "Key": dynamo_key(source_item(key)),
             "UpdateExpression": "SET reported = :t, #key = :key, rev = :next",
             "ExpressionAttributeNames": {"#key": "key"},
-            "ExpressionAttributeValues": {
-                ":t": {"BOOL": True},
-                ":key": {"S": key},
-                ":next": {"N": str((previous.rev if previous else 0) + 1)},
-            },
+            "ExpressionAttributeValues": values,
         }
         if previous is None:
             kwargs["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
             kwargs["ConditionExpression"] = "rev = :rev"
-            kwargs["ExpressionAttributeValues"][":rev"] = {"N": str(previous.rev)}
+            values[":rev"] = {"N": str(previous.rev)}
         try:
             self.db.update_item(**kwargs)
         except Exception as exc:
@@ -418,7 +436,7 @@ class ArticleIndex:
     def all_sources(self) -> dict[str, SourceState]:
         """Every SRC item, by key: a Scan, for audits only (never on the hot path)."""
         found: dict[str, SourceState] = {}
-        kwargs: dict[str, Any] = {
+        kwargs: ScanInputTypeDef = {
             "TableName": self.table,
             "FilterExpression": "begins_with(pk, :src)",
             "ExpressionAttributeValues": {":src": {"S": SOURCE_ITEM_PREFIX}},
@@ -439,7 +457,7 @@ class ArticleIndex:
         """The newest `limit` entries of a feed published by `now`, newest first."""
         bound = entries_published_by(now)
         articles: list[Article] = []
-        kwargs: dict[str, Any] = {
+        kwargs: QueryInputTypeDef = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND sk < :bound",
             "ExpressionAttributeValues": {":pk": {"S": feed_partition(feed)}, ":bound": {"S": bound}},
@@ -448,7 +466,8 @@ class ArticleIndex:
             "ProjectionExpression": "payload",
         }
         while len(articles) < limit:
-            response = self.db.query(**kwargs, Limit=limit - len(articles))
+            kwargs["Limit"] = limit - len(articles)
+            response = self.db.query(**kwargs)
             articles.extend(decode_article(item["payload"]["B"]) for item in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
                 break
@@ -482,10 +501,10 @@ class ArticleIndex:
         return entries
 
     def _query_slim(
-        self, condition: str, values: dict[str, Any], newest_first: bool, limit: int | None = None
+        self, condition: str, values: Item, newest_first: bool, limit: int | None = None
     ) -> list[SitemapEntry]:
         """Slim entries matching a key condition, every page (up to `limit` entries)."""
-        kwargs: dict[str, Any] = {
+        kwargs: QueryInputTypeDef = {
             "TableName": self.table,
             "KeyConditionExpression": condition,
             "ExpressionAttributeValues": values,
@@ -496,8 +515,9 @@ class ArticleIndex:
         }
         entries: list[SitemapEntry] = []
         while limit is None or len(entries) < limit:
-            page = {} if limit is None else {"Limit": limit - len(entries)}
-            response = self.db.query(**kwargs, **page)
+            if limit is not None:
+                kwargs["Limit"] = limit - len(entries)
+            response = self.db.query(**kwargs)
             entries.extend(_slim_entry(item) for item in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
                 break
@@ -510,7 +530,9 @@ class ArticleIndex:
         found: dict[str, Article] = {}
         for start in range(0, len(wanted), 100):
             keys = [dynamo_key(article_item(i)) for i in wanted[start : start + 100]]
-            request: dict[str, Any] = {self.table: {"Keys": keys, "ProjectionExpression": "payload"}}
+            request: Mapping[str, KeysAndAttributesUnionTypeDef] = {
+                self.table: {"Keys": keys, "ProjectionExpression": "payload"}
+            }
             while request:
                 response = self.db.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self.table, []):
@@ -641,7 +663,7 @@ class ArticleIndex:
         values[":now"] = {"N": f"{now:.3f}"}
         values[":until"] = {"N": f"{now + seconds:.3f}"}
         sets.append("lock_until = :until")
-        kwargs: dict[str, Any] = {
+        kwargs: UpdateItemInputTypeDef = {
             "TableName": self.table,
             "Key": STATE_KEY,
             "ConditionExpression": "lock_owner = :owner AND lock_until > :now",

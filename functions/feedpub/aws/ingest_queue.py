@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from feedpub.aws.clients import client
 from feedpub.events import PUBLISH_REQUEST
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 
 class IngestQueue:
     """Sends the ingest function a message that names no article, only asks it to publish."""
 
-    def __init__(self, url: str, sqs: Any | None = None) -> None:
+    def __init__(self, url: str, sqs: SQSClient | None = None) -> None:
         self.url = url
         self.sqs = sqs or client("sqs")
 

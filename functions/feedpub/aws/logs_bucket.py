@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from feedpub.aws.clients import client
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 MAX_LOG_BYTES = 512 * 1024 * 1024
 
@@ -12,7 +15,7 @@ MAX_LOG_BYTES = 512 * 1024 * 1024
 class LogsBucket:
     """Reads one delivered log object."""
 
-    def __init__(self, s3: Any | None = None) -> None:
+    def __init__(self, s3: S3Client | None = None) -> None:
         self.s3 = s3 or client("s3")
 
     def read(self, bucket: str, key: str) -> bytes:

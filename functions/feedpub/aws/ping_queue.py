@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from feedpub.aws.clients import client
 from feedpub.websub import Announcement
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 BATCH_LIMIT = 10
 """SendMessageBatch's most entries per call."""
@@ -15,7 +19,7 @@ BATCH_LIMIT = 10
 class PingQueue:
     """Queues announcements (one message per hub) and postpones the ones a hub failed."""
 
-    def __init__(self, url: str, sqs: Any | None = None) -> None:
+    def __init__(self, url: str, sqs: SQSClient | None = None) -> None:
         self.url = url
         self.sqs = sqs or client("sqs")
 
@@ -23,7 +27,7 @@ class PingQueue:
         """Queue every announcement; raises if SQS refused any of them."""
         for start in range(0, len(announcements), BATCH_LIMIT):
             chunk = announcements[start : start + BATCH_LIMIT]
-            entries = [
+            entries: list[SendMessageBatchRequestEntryTypeDef] = [
                 {"Id": str(number), "MessageBody": item.to_message(), "DelaySeconds": delay_seconds}
                 for number, item in enumerate(chunk)
             ]

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from feedpub.aws.clients import client, dynamo_key, error_code
 from feedpub.names import (
@@ -31,6 +31,14 @@ from feedpub.names import (
     page_path_of,
     path_item,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        KeysAndAttributesUnionTypeDef,
+        QueryInputTypeDef,
+        TransactWriteItemTypeDef,
+    )
 
 CHUNK_ENTRIES = 49  # each (path, hour) adds up to 2 updates; with the marker, <= 100 actions
 HOUR_TTL = timedelta(days=33)  # longer than the longest window (744 h), whose edges read hours
@@ -75,7 +83,7 @@ def window_partitions(now: datetime, hours: int) -> WindowPartitions:
 class ViewCounts:
     """Reads and writes view counts."""
 
-    def __init__(self, table_name: str, dynamodb: Any | None = None) -> None:
+    def __init__(self, table_name: str, dynamodb: DynamoDBClient | None = None) -> None:
         self.table = table_name
         self.db = dynamodb or client("dynamodb")
 
@@ -85,7 +93,7 @@ class ViewCounts:
         found: dict[str, PageTarget] = {}
         for start in range(0, len(wanted), 100):
             keys = [dynamo_key(path_item(p)) for p in wanted[start : start + 100]]
-            request: dict[str, Any] = {self.table: {"Keys": keys}}
+            request: Mapping[str, KeysAndAttributesUnionTypeDef] = {self.table: {"Keys": keys}}
             while request:
                 response = self.db.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self.table, []):
@@ -121,7 +129,7 @@ class ViewCounts:
                     updates[(day_partition(hour[:10]), target.article_id, target.section)] += n
             if not updates:
                 continue
-            actions: list[dict[str, Any]] = [
+            actions: list[TransactWriteItemTypeDef] = [
                 {"Put": {"TableName": self.table,
                          "Item": {**dynamo_key(log_chunk_item(log_id, number)),
                                   "expires": {"N": str(int(now + MARKER_TTL.total_seconds()))}},
@@ -159,7 +167,7 @@ class ViewCounts:
         totals: Counter[str] = Counter()
         sections: dict[str, str] = {}
         for partition in [*map(day_partition, window.days), *map(hour_partition, window.hours)]:
-            kwargs: dict[str, Any] = {
+            kwargs: QueryInputTypeDef = {
                 "TableName": self.table,
                 "KeyConditionExpression": "pk = :pk",
                 "ExpressionAttributeValues": {":pk": {"S": partition}},
