@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feedpub.article import Article, parse_article
+from feedpub.build_cache import BuildCache, digest
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
 from feedpub.names import ARTICLES_PREFIX, is_article_key
@@ -29,44 +30,105 @@ class BuildResult:
 
 
 def find_article_files(src_dir: Path) -> Iterator[tuple[str, Path]]:
-    """(key, path) of every article under `src_dir/articles`, keys as they would be in the bucket."""
-    root = src_dir / ARTICLES_PREFIX.rstrip("/")
-    for path in sorted(root.rglob("*")):
-        if path.is_file():
-            key = path.relative_to(src_dir).as_posix()
-            if is_article_key(key):
-                yield key, path
+    """(key, path) of every article under `src_dir/articles`, keys as they would be in the bucket.
+
+    By os.scandir, whose entries know whether they are files without a stat each (Path.rglob
+    and is_file took 0.7 s for 10,000 files); symlinked folders are not followed, as before.
+    """
+    found: list[tuple[tuple[str, ...], str, Path]] = []
+    folders = [ARTICLES_PREFIX.rstrip("/")]
+    while folders:
+        relative = folders.pop()
+        try:
+            entries = list(os.scandir(src_dir / relative))
+        except OSError:
+            continue
+        for entry in entries:
+            key = f"{relative}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(key)
+            elif entry.is_file() and is_article_key(key):
+                found.append((tuple(key.split("/")), key, Path(entry.path)))
+    found.sort()  # by path parts, as sorted(Path...) ordered them
+    for _, key, path in found:
+        yield key, path
 
 
-def read_article(key: str, path: Path, config: SiteConfig) -> Article:
-    """Parse one file, refusing to read more than the size limit (a 100 MB file is one stat)."""
+def read_source(key: str, path: Path) -> bytes:
+    """One file's bytes, refusing to read more than the size limit (of a 100 MB file, 2 MB is read)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise ArticleError(
-                key,
-                [
-                    Problem(
-                        "file",
-                        f"the file is {size / 1048576:.1f} MB; articles may be at most "
-                        f"{MAX_ARTICLE_BYTES // 1048576} MB",
-                    )
-                ],
-            )
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_ARTICLE_BYTES + 1)
+            if len(data) <= MAX_ARTICLE_BYTES:
+                return data
+            size = os.fstat(file.fileno()).st_size
+        raise ArticleError(
+            key,
+            [
+                Problem(
+                    "file",
+                    f"the file is {size / 1048576:.1f} MB; articles may be at most "
+                    f"{MAX_ARTICLE_BYTES // 1048576} MB",
+                )
+            ],
+        )
     except OSError as exc:
         raise ArticleError(key, [Problem("file", f"cannot be read: {exc.strerror}")]) from None
-    return parse_article(key, data, config)
 
 
-def _parse_chunk(chunk: list[tuple[str, Path]], config: SiteConfig) -> list[Article | ArticleError]:
+def read_article(key: str, path: Path, config: SiteConfig, *, lazy: bool = False) -> Article:
+    """Parse one file (`lazy`: see `validate_article`)."""
+    return parse_article(key, read_source(key, path), config, lazy=lazy)
+
+
+Source = tuple[str, bytes | ArticleError]
+"""A file's key and its bytes, or why they could not be read."""
+
+
+def _parse_chunk(chunk: list[Source], config: SiteConfig, lazy: bool) -> list[Article | ArticleError]:
     results: list[Article | ArticleError] = []
-    for key, path in chunk:
+    for key, data in chunk:
+        if isinstance(data, ArticleError):
+            results.append(data)
+            continue
         try:
-            results.append(read_article(key, path, config))
+            results.append(parse_article(key, data, config, lazy=lazy))
         except ArticleError as exc:
             results.append(exc)
     return results
+
+
+def _parse_all(
+    sources: list[Source],
+    config: SiteConfig,
+    jobs: int,
+    progress: Callable[[int], object] | None,
+    lazy: bool,
+) -> list[Article | ArticleError]:
+    """Parse in `jobs` processes, chunks of 200 files (in order)."""
+    chunk_size = 200
+    chunks = [sources[i : i + chunk_size] for i in range(0, len(sources), chunk_size)]
+    results: list[Article | ArticleError] = []
+    if jobs > 1 and len(sources) > chunk_size:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for part in pool.map(_parse_chunk, chunks, [config] * len(chunks), [lazy] * len(chunks)):
+                results.extend(part)
+                if progress:
+                    progress(len(part))
+    else:
+        for chunk in chunks:
+            part = _parse_chunk(chunk, config, lazy)
+            results.extend(part)
+            if progress:
+                progress(len(part))
+    return results
+
+
+def _read(key: str, path: Path) -> bytes | ArticleError:
+    try:
+        return read_source(key, path)
+    except ArticleError as exc:
+        return exc
 
 
 def collect_articles(
@@ -74,26 +136,36 @@ def collect_articles(
     config: SiteConfig,
     jobs: int = 1,
     progress: Callable[[int], object] | None = None,
+    cache: BuildCache | None = None,
+    lazy: bool = False,
 ) -> tuple[list[Article], list[ArticleError]]:
-    """Parse every article under `src_dir`, in `jobs` processes; bad ones are returned, not raised."""
+    """Parse every article under `src_dir`, in `jobs` processes; bad ones are returned, not raised.
+
+    `lazy`: bodies are validated but may be left pending (`Article.rendered`; a cached one without
+    its text, see `build`); files whose bytes the cache knows are not parsed again.
+    """
     files = list(find_article_files(src_dir))
-    chunk_size = 200
-    chunks = [files[i : i + chunk_size] for i in range(0, len(files), chunk_size)]
-    results: list[Article | ArticleError] = []
-    if jobs > 1 and len(files) > chunk_size:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for part in pool.map(_parse_chunk, chunks, [config] * len(chunks)):
-                results.extend(part)
-                if progress:
-                    progress(len(part))
-    else:
-        for chunk in chunks:
-            part = _parse_chunk(chunk, config)
-            results.extend(part)
-            if progress:
-                progress(len(part))
-    articles = [r for r in results if isinstance(r, Article)]
-    errors = [r for r in results if isinstance(r, ArticleError)]
+    results: dict[str, Article | ArticleError] = {}
+    misses: list[Source] = []
+    hashes: dict[str, str] = {}
+    for key, path in files:
+        data = _read(key, path)
+        if cache is not None and isinstance(data, bytes):
+            hashes[key] = digest(data)
+            if (cached := cache.get(key, hashes[key])) is not None:
+                results[key] = cached
+                continue
+        misses.append((key, data))
+    if progress and results:
+        progress(len(results))
+    for (key, _), result in zip(misses, _parse_all(misses, config, jobs, progress, lazy), strict=True):
+        results[key] = result
+        if cache is not None and key in hashes:
+            cache.put(key, hashes[key], result)
+    if cache is not None:
+        cache.keep_only(set(hashes))
+    articles = [r for r in results.values() if isinstance(r, Article)]
+    errors = [r for r in results.values() if isinstance(r, ArticleError)]
     articles, duplicates = claim_ids(articles)
     return articles, sorted(errors + duplicates, key=lambda e: e.path)
 
@@ -120,10 +192,30 @@ def build(
     now: datetime,
     jobs: int | None = None,
     progress: Callable[[int], object] | None = None,
+    use_cache: bool = False,
 ) -> BuildResult:
-    """Parse, render and write the whole site; bad articles are reported and left out."""
-    articles, errors = collect_articles(src_dir, config, jobs or os.cpu_count() or 1, progress)
+    """Parse, render and write the whole site; bad articles are reported and left out.
+
+    `use_cache`: reuse and update SRC/.feedpub-cache (see `feedpub.build_cache`; the command turns
+    it on unless `--no-cache`); the output is byte for byte the same either way.
+    """
+    cache = BuildCache.open(src_dir, config) if use_cache else None
+    articles, errors = collect_articles(
+        src_dir, config, jobs or os.cpu_count() or 1, progress, cache, lazy=True
+    )
     result = BuildResult(articles=articles, errors=errors)
-    for file in render_site(articles, config, now):
+
+    def render(article: Article) -> Article:
+        if article.pending is not None and article.pending.markdown is None:  # cached without its text
+            done = read_article(article.key, src_dir / article.key, config).rendered()
+        else:
+            done = article.rendered()
+        if cache is not None and article.key in cache.entries:
+            cache.put(article.key, cache.entries[article.key][0], done)
+        return done
+
+    for file in render_site(articles, config, now, render):
         (result.written if write_if_changed(out_dir, file) else result.unchanged).append(file.key)
+    if cache is not None:
+        cache.save()
     return result

@@ -7,6 +7,7 @@ ArticleError naming the object, so one bad upload produces a report instead of a
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 from array import array
@@ -28,6 +29,7 @@ MAX_NESTING = 20
 MAX_INT_BITS = 14_000
 """Larger integers (hex or base 60 has no digit limit) have more decimal digits than str() writes."""
 SUFFIXES = (".md", ".markdown", ".json")
+_DASHES = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +312,7 @@ def _load_markdown(path: str, text: str) -> RawArticle:
             ],
         )
     head = text[: MAX_FRONT_MATTER_BYTES + 8]
-    if len(re.findall(r"^-{3,}[ \t]*$", head, re.MULTILINE)) < 2:
+    if len(list(itertools.islice(_DASHES.finditer(head), 2))) < 2:
         raise ArticleError(
             path,
             [
