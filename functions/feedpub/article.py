@@ -37,6 +37,9 @@ QUICK_DEPTH_TAGS = 200
 margin covers the few elements libxml2 implies), so libxml2 need not be asked."""
 _TAG = re.compile(r"<[^>]*>")
 _VISIBLE = re.compile(r"[^\W_]")
+_VISIBLE_FIRST = re.compile(r"<(?:p|h[1-6])>[^\W_]")
+"""The usual case, cheaply: the body opens with a paragraph or heading whose text starts with a
+letter or digit."""
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
 LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 RFC3339 = re.compile(
@@ -493,7 +496,9 @@ def _surely_visible(markdown: str, rendered: str) -> bool:
     """Whether the rendered body certainly keeps visible text once sanitized, known without
     sanitizing: without '<' in the source every tag is the parser's own (all allowlisted), so a
     letter or digit between tags survives. False means "ask the sanitizer", never "empty"."""
-    return "<" not in markdown and _VISIBLE.search(_TAG.sub("", rendered)) is not None
+    if "<" in markdown:
+        return False
+    return _VISIBLE_FIRST.match(rendered) is not None or _VISIBLE.search(_TAG.sub("", rendered)) is not None
 
 
 def _finish(article: Article, body_html: str) -> Article:

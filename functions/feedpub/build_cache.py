@@ -15,17 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feedpub.article import Article, PendingBody
+from feedpub.article import Article
 from feedpub.config import SiteConfig
 from feedpub.errors import ArticleError, Problem
 
 CACHE_DIR = ".feedpub-cache"
 CACHE_FILE = "articles.json"
-FORMAT = 2
+FORMAT = 3
 Result = Article | ArticleError
 
 
@@ -55,14 +55,13 @@ def _encode(result: Result) -> str:
     if isinstance(result, ArticleError):
         data: dict[str, Any] = {"error": [[problem.field, problem.message] for problem in result.problems]}
     else:
-        if result.pending is not None and result.pending.markdown is not None:
-            result = replace(result, pending=PendingBody(None))  # the file has the text: a small cache
         data = {"article": result.to_dict()}
+        if result.pending is not None:  # the file has the text: keep the cache small
+            data["article"]["pending"] = {"markdown": None}
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-def _decode(key: str, entry: str) -> Result:
-    data = json.loads(entry)
+def _decode(key: str, data: dict[str, Any]) -> Result:
     if "error" in data:
         return ArticleError(key, [Problem(name, message) for name, message in data["error"]])
     return Article.from_dict(data["article"])
@@ -72,8 +71,9 @@ def _decode(key: str, entry: str) -> Result:
 class BuildCache:
     """The entries of one source folder, read at the start of a build and written at its end.
 
-    The file is a header line, then a line per file: its key (JSON), its sha256 and its entry
-    (JSON), tab-separated, so a build that changed one entry writes the others' text unparsed.
+    The file is one JSON object; each entry's own JSON is kept as a string in it, so opening the
+    cache parses only the outer object, the hits are parsed in one call, and a build that changed
+    one entry writes the others' text as it read it.
     """
 
     path: Path
@@ -87,24 +87,21 @@ class BuildCache:
         folder = Path(os.environ.get("FEEDPUB_CACHE_DIR") or src_dir / CACHE_DIR)
         cache = cls(folder / CACHE_FILE, fingerprint(config, version))
         try:
-            header, *lines = cache.path.read_text(encoding="utf-8").split("\n")
-            if json.loads(header) != {"format": FORMAT, "fingerprint": cache.fingerprint}:
+            data = json.loads(cache.path.read_bytes())
+            if data["format"] != FORMAT or data["fingerprint"] != cache.fingerprint:
                 cache.changed = True  # rewrite it, so a stale one does not linger
                 return cache
-            for line in lines:
-                key, sha, entry = line.split("\t", 2)
-                cache.entries[json.loads(key)] = (sha, entry)
-        except (OSError, ValueError):
+            cache.entries = {key: (sha, entry) for key, (sha, entry) in data["entries"].items()}
+        except (OSError, ValueError, KeyError, TypeError):
             cache.entries.clear()
             cache.changed = True
         return cache
 
-    def get(self, key: str, sha: str) -> Result | None:
-        """The cached result for this file's bytes, or None."""
-        found = self.entries.get(key)
-        if found is None or found[0] != sha:
-            return None
-        return _decode(key, found[1])
+    def get_many(self, files: dict[str, str]) -> dict[str, Result]:
+        """The cached results of the files (key: sha256) whose bytes the cache knows."""
+        hits = [key for key, sha in files.items() if (found := self.entries.get(key)) and found[0] == sha]
+        parsed = json.loads("[" + ",".join(self.entries[key][1] for key in hits) + "]")
+        return {key: _decode(key, data) for key, data in zip(hits, parsed, strict=True)}
 
     def put(self, key: str, sha: str, result: Result) -> None:
         """Remember a result (a rendered article replaces its pending entry)."""
@@ -126,8 +123,7 @@ class BuildCache:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        header = json.dumps({"format": FORMAT, "fingerprint": self.fingerprint})
-        lines = [f"{json.dumps(key)}\t{sha}\t{entry}" for key, (sha, entry) in self.entries.items()]
-        temporary.write_text("\n".join([header, *lines]), encoding="utf-8")
+        data = {"format": FORMAT, "fingerprint": self.fingerprint, "entries": self.entries}
+        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         temporary.replace(self.path)
         self.changed = False

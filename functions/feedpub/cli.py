@@ -148,8 +148,8 @@ def build(
     """Build every feed from SRC_DIR (laid out like the bucket: SRC_DIR/articles/<section>/*.md)."""
     from tqdm import tqdm
 
+    from feedpub.build import article_paths
     from feedpub.build import build as run_build
-    from feedpub.build import find_article_files
 
     config = load_config(config_path, src_dir, **overrides)
     if not (src_dir / ARTICLES_PREFIX).is_dir():
@@ -158,7 +158,7 @@ def build(
             f"put articles in {src_dir}/{ARTICLES_PREFIX}<section>/<name>.md"
         )
     started = time.perf_counter()
-    total = sum(1 for _ in find_article_files(src_dir))
+    total = len(article_paths(src_dir))
     with tqdm(total=total, unit="article", disable=None, file=sys.stderr, leave=False) as bar:
         result = run_build(src_dir, out_dir, config, parse_now(now), jobs, bar.update, not no_cache)
     for error in result.errors:
