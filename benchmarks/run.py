@@ -35,9 +35,11 @@ MODULES = [
     "hostile",
     "push_latency",
     "bots",
+    "markdown",
+    "hugo",
 ]
 PACKAGES = ["feedgen", "lxml", "boto3", "botocore", "aws-lambda-powertools", "moto", "PyYAML",
-            "markdown-it-py", "nh3", "Jinja2", "matplotlib", "crawlerdetect"]  # fmt: skip
+            "pyromark", "markdown-it-py", "cmarkgfm", "nh3", "Jinja2", "matplotlib", "crawlerdetect"]  # fmt: skip
 
 
 def run_one(name: str, smoke: bool, keep: Path) -> Benchmark:
