@@ -49,8 +49,9 @@ METHOD = [
     "functions/ folder); `feedpub build --jobs 2` cold (no cache folder); the same warm, after "
     "one article changed (its cache from the cold run); and `--no-cache`. Every run is a fresh "
     "process timed from start to exit, with Python's bytecode cache on (warmed by an untimed "
-    "build of 20 articles), as for any installed command; both tools use both cores. Ratios to Hugo are the medians "
-    "of the per-repetition ratios, so both numbers of a ratio come from the same moment.",
+    "build of 20 articles), as for any installed command; both tools use both cores. Ratios to "
+    "Hugo are the medians of the per-repetition ratios, so both numbers of a ratio come from the "
+    "same moment.",
 ]
 
 

@@ -53,7 +53,11 @@ def renderers() -> dict[str, Renderer]:
     return found
 
 
-PACKAGES = {"markdown-it-py (before)": "markdown-it-py", "pyromark (after)": "pyromark", "cmarkgfm": "cmarkgfm"}
+PACKAGES = {
+    "markdown-it-py (before)": "markdown-it-py",
+    "pyromark (after)": "pyromark",
+    "cmarkgfm": "cmarkgfm",
+}
 
 
 def hostile_inputs(scale: float) -> dict[str, str]:
@@ -82,7 +86,10 @@ def hostile_inputs(scale: float) -> dict[str, str]:
 def corpus() -> list[tuple[str, str, bytes]]:
     """(name, key, bytes) of every Markdown fixture and example article."""
     files = []
-    for base, kinds in ((ROOT / "tests/fixtures/articles", ("good", "bad")), (ROOT / "examples", ("articles",))):
+    for base, kinds in (
+        (ROOT / "tests/fixtures/articles", ("good", "bad")),
+        (ROOT / "examples", ("articles",)),
+    ):
         for kind in kinds:
             for path in sorted((base / kind).rglob("*.md")):
                 key = "articles/" + "/".join(path.relative_to(base / kind).parts[-2:])
@@ -178,14 +185,16 @@ def run_benchmark(smoke: bool) -> Benchmark:
     compared, differences = (
         html_differences(found["markdown-it-py (before)"]) if "markdown-it-py (before)" in found else (0, [])
     )
-    constructs = (
-        construct_differences(found[before_name], found[after_name]) if before_name in found else []
-    )
+    constructs = construct_differences(found[before_name], found[after_name]) if before_name in found else []
     versions = ", ".join(f"{name.split(' ')[0]} {metadata.version(PACKAGES[name])}" for name in found)
     after, before = "pyromark (after)", "markdown-it-py (before)"
     summary = (
         f"pyromark {typical[after]:.3f} ms per typical article"
-        + (f" ({typical[before] / typical[after]:.0f} x faster than markdown-it-py)" if before in typical else "")
+        + (
+            f" ({typical[before] / typical[after]:.0f} x faster than markdown-it-py)"
+            if before in typical
+            else ""
+        )
         + f"; slowest hostile input {slowest[after]:.0f} ms"
         + (f" (markdown-it-py {slowest[before]:,.0f} ms)" if before in slowest else "")
         + f"; {len(differences)} of {compared} corpus articles' HTML differs"
@@ -207,12 +216,19 @@ def run_benchmark(smoke: bool) -> Benchmark:
         number=0,
         title="The Markdown parser (issue 16, target 4)",
         target="linear on hostile input, faster than markdown-it-py; HTML differences shown",
-        met=None if smoke else before in slowest and slowest[after] < 100 and typical[after] < typical[before],
+        met=None
+        if smoke
+        else before in slowest and slowest[after] < 100 and typical[after] < typical[before],
         columns=["input", *found],
         rows=rows,
         summary=summary,
         notes=notes,
-        extra={"typical_ms": typical, "slowest_ms": slowest, "differences": differences, "compared": compared},
+        extra={
+            "typical_ms": typical,
+            "slowest_ms": slowest,
+            "differences": differences,
+            "compared": compared,
+        },
     )
 
 
