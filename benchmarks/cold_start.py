@@ -43,7 +43,7 @@ TARGET_RATIO = 1.5
 FLOOR = "floor"
 FLOOR_LABEL = "floor: import boto3 + one client"
 HEAVY_MODULES = ("aws_xray_sdk.core", "botocore", "boto3", "requests", "lxml", "feedgen", "markdown_it",
-                 "nh3", "yaml", "frontmatter", "jinja2")  # fmt: skip
+                 "pyromark", "nh3", "yaml", "frontmatter", "jinja2")  # fmt: skip
 EXAMPLES = ROOT / "examples" / "articles"
 
 BEFORE = [

@@ -49,3 +49,20 @@ def write(root: Path, count: int, seed: int = 7) -> None:
 
 if __name__ == "__main__":
     write(Path(sys.argv[1]), int(sys.argv[2]))
+
+
+def write_plain(root: Path, count: int, seed: int = 16) -> None:
+    """Issue 16's input: `count` articles over 4 sections, 8 paragraphs of 60 words each, front
+    matter of title, published and summary only (what a Hugo site can read as well)."""
+    rng = random.Random(seed)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    for n in range(count):
+        folder = root / "articles" / SECTIONS[n % len(SECTIONS)]
+        folder.mkdir(parents=True, exist_ok=True)
+        published = start + timedelta(minutes=53 * n)
+        body = "\n\n".join(paragraph(rng, 60) for _ in range(8))
+        (folder / f"story-{n:06d}.md").write_text(
+            f'---\ntitle: "{paragraph(rng, 8)}"\npublished: "{published.isoformat()}"\n'
+            f'summary: "{paragraph(rng, 20)}"\n---\n{body}\n',
+            encoding="utf-8",
+        )

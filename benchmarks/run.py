@@ -36,9 +36,11 @@ MODULES = [
     "push_latency",
     "bots",
     "artifact_size",
+    "markdown",
+    "hugo",
 ]
-PACKAGES = ["feedgen", "lxml", "boto3", "botocore", "aws-lambda-powertools", "moto", "PyYAML",
-            "markdown-it-py", "nh3", "Jinja2", "matplotlib", "crawlerdetect"]  # fmt: skip
+PACKAGES = ["feedgen", "lxml", "boto3", "botocore", "aws-lambda-powertools", "moto", "PyYAML", "pyromark",
+            "markdown-it-py", "cmarkgfm", "nh3", "Jinja2", "matplotlib", "crawlerdetect"]  # fmt: skip
 
 
 def run_one(name: str, smoke: bool, keep: Path) -> Benchmark:

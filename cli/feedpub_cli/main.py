@@ -133,6 +133,7 @@ def main() -> None:
 @click.option("--now", help="Build as of this time (RFC 3339); default: now.")
 @click.option("--jobs", type=click.IntRange(1, 64), help="Parallel parsers (default: cores).")
 @click.option("--strict", is_flag=True, help="Exit 1 when any article was rejected.")
+@click.option("--no-cache", is_flag=True, help="Skip SRC_DIR/.feedpub-cache (safe to delete).")
 @site_options(f"SRC_DIR/{CONFIG_NAME}")
 def build(
     src_dir: Path,
@@ -140,14 +141,15 @@ def build(
     now: str | None,
     jobs: int | None,
     strict: bool,
+    no_cache: bool,
     config_path: Path | None,
     **overrides: Any,
 ) -> None:
     """Build every feed from SRC_DIR (laid out like the bucket: SRC_DIR/articles/<section>/*.md)."""
     from tqdm import tqdm
 
+    from feedpub.build import article_paths
     from feedpub.build import build as run_build
-    from feedpub.build import find_article_files
 
     config = load_config(config_path, src_dir, **overrides)
     if not (src_dir / ARTICLES_PREFIX).is_dir():
@@ -156,9 +158,9 @@ def build(
             f"put articles in {src_dir}/{ARTICLES_PREFIX}<section>/<name>.md"
         )
     started = time.perf_counter()
-    total = sum(1 for _ in find_article_files(src_dir))
+    total = len(article_paths(src_dir))
     with tqdm(total=total, unit="article", disable=None, file=sys.stderr, leave=False) as bar:
-        result = run_build(src_dir, out_dir, config, parse_now(now), jobs, bar.update)
+        result = run_build(src_dir, out_dir, config, parse_now(now), jobs, bar.update, not no_cache)
     for error in result.errors:
         echo_error(error)
     elapsed = time.perf_counter() - started

@@ -7,7 +7,7 @@ import html
 import mimetypes
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -29,12 +29,17 @@ MAX_TAGS = 30
 MAX_AUTHORS = 20
 MAX_SHORT_TEXT = 300
 MAX_BODY_CHARS = 100_000
-"""About 16,000 words, longer than any news story; Markdown rendering of hostile text is linear
-but slow (up to 30 us a character), and this keeps every article well under a second."""
-MAX_LINK_BRACKETS = 2_000
-"""'[' opens a link or image in Markdown; a story has dozens, and each costs the parser a search."""
-MAX_EMPHASIS_MARKS = 20_000
-"""'*' and '_' delimit emphasis; unmatched ones cost the parser a search each."""
+"""About 16,000 words, longer than any news story. The Markdown parser no longer needs it (it is
+linear, ~17 ms for 400,000 '['), but sanitizing and the HTML checks are slower per character, and
+the body is stored in index items that DynamoDB caps at 400 KB."""
+QUICK_DEPTH_TAGS = 200
+"""HTML with fewer '<' than this cannot nest deeper than MAX_NESTING (each level opens a tag; the
+margin covers the few elements libxml2 implies), so libxml2 need not be asked."""
+_TAG = re.compile(r"<[^>]*>")
+_VISIBLE = re.compile(r"[^\W_]")
+_VISIBLE_FIRST = re.compile(r"<(?:p|h[1-6])>[^\W_]")
+"""The usual case, cheaply: the body opens with a paragraph or heading whose text starts with a
+letter or digit."""
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
 LANGUAGE_PATTERN = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 RFC3339 = re.compile(
@@ -71,6 +76,15 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingBody:
+    """A validated Markdown body not yet turned into safe HTML: a build sanitizes only the bodies
+    an output shows (`Article.rendered`). `markdown` is None where a cache kept the article
+    without its body (the build reads the file again)."""
+
+    markdown: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One validated, sanitized article: everything a feed needs and nothing it must recompute."""
 
@@ -96,6 +110,9 @@ class Article:
     access: str = PUBLIC
     """`public`, `members` or `paid`. A non-public article has no body: `body_html` is empty, so no
     feed, page, index payload or partner variant built from an Article can leak it."""
+    pending: PendingBody | None = None
+    """Set while the body is validated but not rendered: `body_html` (and a summary made from the
+    body) are empty until `rendered()`."""
 
     def __post_init__(self) -> None:
         # The invariant that makes leaks impossible by construction, whoever builds the Article.
@@ -118,6 +135,8 @@ class Article:
     def content_html(self) -> str:
         """The full item HTML: the lead image as a figure with caption and credit, then the body
         (for a members or paid article, the teaser: its summary and where to read the story)."""
+        if self.pending is not None:
+            raise ValueError(f"{self.key}: the body is not rendered yet; call rendered() first")
         body = self.body_html if self.is_public else teaser_html(self)
         if self.image is None:
             return body
@@ -126,6 +145,18 @@ class Article:
     def is_listed(self, now: datetime) -> bool:
         """Whether the article belongs in feeds at `now`: not a draft and not embargoed."""
         return not self.draft and self.published <= now
+
+    def rendered(self) -> Article:
+        """The article with its body sanitized (and its summary made from it when none was given);
+        itself when already rendered. Produces the same bytes as parsing without laziness."""
+        pending = self.pending
+        if pending is None:
+            return self
+        if pending.markdown is None:
+            raise ValueError(f"{self.key}: the body was not kept; parse the file again")
+        from feedpub.sanitize import markdown_to_html
+
+        return _finish(self, markdown_to_html(strip_illegal(pending.markdown)))
 
     def sort_key(self) -> tuple[datetime, str]:
         """Feeds list the largest first: newest `published`, ties broken by id."""
@@ -142,6 +173,8 @@ class Article:
             "authors": list(self.authors), "tags": list(self.tags), "draft": self.draft,
             "image": None, "access": self.access,
         }  # fmt: skip
+        if self.pending is not None:  # only a build's cache stores these, never the index
+            data["pending"] = {"markdown": self.pending.markdown}
         if self.image is not None:
             image = self.image
             data["image"] = {
@@ -164,6 +197,7 @@ class Article:
             authors=tuple(data.get("authors", ())), tags=tuple(data.get("tags", ())),
             image=Image(**image) if image else None, draft=bool(data.get("draft", False)),
             access=data.get("access", PUBLIC),
+            pending=PendingBody(pending["markdown"]) if (pending := data.get("pending")) else None,
         )  # fmt: skip
 
 
@@ -421,8 +455,12 @@ def _image_type(v: _Validator, kind: Any, url: str) -> str:
     return kind
 
 
-def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
-    """Turn raw fields into an Article, or raise ArticleError listing every problem."""
+def validate_article(path: str, raw: RawArticle, config: SiteConfig, *, lazy: bool = False) -> Article:
+    """Turn raw fields into an Article, or raise ArticleError listing every problem.
+
+    `lazy`: a Markdown body whose checks pass without sanitizing is left pending (see
+    `Article.rendered`), so a build pays for sanitizing only the bodies its outputs show.
+    """
     v = _Validator(path, raw)
     v.problems.extend(_near_misses(raw.fields))
     title = v.string("title", required=True)
@@ -441,18 +479,41 @@ def validate_article(path: str, raw: RawArticle, config: SiteConfig) -> Article:
     if v.problems:
         raise ArticleError(path, v.problems)
     assert published is not None
-    sanitized = _sanitized_body(path, body_html, url)
-    if not summary:  # made from the body before a non-public body is dropped: a summary is public
-        from feedpub.sanitize import first_paragraph_text
-
-        summary = truncate_words(first_paragraph_text(sanitized), SUMMARY_LIMIT)
-    return Article(
+    article = Article(
         id=article_id, key=path, title=title, section=section,
         section_title=_section_title(v, config, section, section_name),
-        url=url, published=published, updated=updated, summary=summary or title,
-        body_html=sanitized if access == PUBLIC else "", language=language, authors=tuple(authors),
+        url=url, published=published, updated=updated, summary=summary,
+        body_html="", language=language, authors=tuple(authors),
         tags=tuple(tags), image=image, draft=draft, access=access,
+        pending=PendingBody(raw.body_markdown) if raw.body_markdown is not None else None,
     )  # fmt: skip
+    if lazy and raw.body_markdown is not None and _surely_visible(raw.body_markdown, body_html):
+        return article
+    return _finish(article, body_html)
+
+
+def _surely_visible(markdown: str, rendered: str) -> bool:
+    """Whether the rendered body certainly keeps visible text once sanitized, known without
+    sanitizing: without '<' in the source every tag is the parser's own (all allowlisted), so a
+    letter or digit between tags survives. False means "ask the sanitizer", never "empty"."""
+    if "<" in markdown:
+        return False
+    return _VISIBLE_FIRST.match(rendered) is not None or _VISIBLE.search(_TAG.sub("", rendered)) is not None
+
+
+def _finish(article: Article, body_html: str) -> Article:
+    """Sanitize the rendered body, make the summary from it when none was given (before a
+    non-public body is dropped: a summary is public), and drop the pending marker."""
+    from feedpub.sanitize import first_paragraph_text
+
+    sanitized = _sanitized_body(article.key, body_html, article.url)
+    summary = article.summary or truncate_words(first_paragraph_text(sanitized), SUMMARY_LIMIT)
+    return replace(
+        article,
+        summary=summary or article.title,
+        body_html=sanitized if article.is_public else "",
+        pending=None,
+    )
 
 
 def _article_id(v: _Validator, path: str) -> str:
@@ -600,31 +661,17 @@ def _body_html(v: _Validator, raw: RawArticle) -> str:
         return ""
     from feedpub.sanitize import MAX_NESTING, markdown_to_html, nests_too_deep
 
-    if raw.body_markdown is not None:
-        if (brackets := text.count("[")) > MAX_LINK_BRACKETS:
-            v.fail(
-                "body",
-                f"has {brackets:,} '[' (each opens a link or image); at most {MAX_LINK_BRACKETS:,} are "
-                "allowed, so escape literal ones as \\[ or split the article",
-            )
-            return ""
-        if (marks := text.count("*") + text.count("_")) > MAX_EMPHASIS_MARKS:
-            v.fail(
-                "body",
-                f"has {marks:,} '*' and '_' (emphasis marks); at most {MAX_EMPHASIS_MARKS:,} are "
-                "allowed, so escape literal ones as \\* and \\_ or split the article",
-            )
-            return ""
     render: Callable[[str], str] = markdown_to_html if raw.body_markdown is not None else str
     html = render(strip_illegal(text))
-    if nests_too_deep(html):
+    if html.count("<") >= QUICK_DEPTH_TAGS and nests_too_deep(html):
         v.fail("body", f"nests HTML elements more than {MAX_NESTING} deep; flatten the markup")
         return ""
     return html
 
 
-def parse_article(path: str, data: bytes, config: SiteConfig) -> Article:
-    """Bytes of one article file to a validated Article; raises ArticleError on any problem."""
+def parse_article(path: str, data: bytes, config: SiteConfig, *, lazy: bool = False) -> Article:
+    """Bytes of one article file to a validated Article; raises ArticleError on any problem
+    (`lazy`: see `validate_article`)."""
     from feedpub.source import load_raw_article
 
-    return validate_article(path, load_raw_article(path, data), config)
+    return validate_article(path, load_raw_article(path, data), config, lazy=lazy)

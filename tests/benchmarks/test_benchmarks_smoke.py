@@ -31,6 +31,8 @@ MODULES = [
     "push_latency",
     "bots",
     "artifact_size",
+    "markdown",
+    "hugo",
 ]
 
 
@@ -116,8 +118,25 @@ def check_artifact_size(result: Benchmark) -> None:
     )
 
 
+def check_markdown(result: Benchmark) -> None:
+    assert "pyromark (after)" in result.columns
+    assert result.extra["compared"] >= 80  # every Markdown fixture and example
+    assert all(isinstance(line, str) for line in result.extra["differences"])
+
+
+def check_hugo(result: Benchmark) -> None:
+    if result.columns == ["skipped"]:  # no hugo and no way to install it: said so, nothing run
+        assert result.summary.startswith("skipped")
+        return
+    labels = [str(row[0]) for row in result.rows]
+    assert labels[0].startswith("Hugo") and any("warm" in label for label in labels)
+    assert result.extra["ratios"]["hugo"] == 1.0
+
+
 CHECKS: dict[str, Callable[[Benchmark], None]] = {
     "artifact_size": check_artifact_size,
+    "markdown": check_markdown,
+    "hugo": check_hugo,
     "upload_cost": check_upload_cost,
     "burst": check_burst,
     "render": check_render,

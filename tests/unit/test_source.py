@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feedpub import source
 from feedpub.errors import ArticleError
@@ -459,3 +461,49 @@ def test_json_with_a_million_unclosed_escapes_is_one_pass() -> None:
     field, message = only_problem("articles/sport/a.json", b'"\\' * 1_000_000)
     assert field == "file"
     assert message.startswith("invalid JSON at line 1")
+
+
+# -- The simple front matter path (issue 16): `name: text` lines read without YAML ------------------
+
+TRICKY = "aZ09 _-:#'\"\\\t{}[],&*!|>%@`?.~é日\u2028\u0085\ufeffyesNonullTrue"
+LINES = st.tuples(
+    st.sampled_from(["title", "yes", "on", "a_1", "null", "Title", "_x", "1a", "é"]),
+    st.sampled_from([': "', ": ", ":  ", ":", ': "x" ']),
+    st.text(alphabet=TRICKY, max_size=12),
+    st.sampled_from(['"', "", " ", '" # c']),
+).map("".join)
+
+
+def reference(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=source._BoundedLoader)
+    except (yaml.YAMLError, RecursionError) as exc:
+        return type(exc)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(LINES, min_size=1, max_size=4))
+def test_simple_front_matter_reads_as_yaml_does(lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    fast = source._simple_mapping(text)
+    if fast is not None:
+        assert fast == reference(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('title: "Storm, then calm"\npublished: "2026-11-20T08:00:00+07:00"\n', True),
+        ("title: Storm warning\nsection: World\n", True),
+        ("draft: yes\n", False),  # a bool: YAML decides
+        ("title: x # a comment\n", False),
+        ('title: "a \\" quote"\n', False),
+        ("tags: [a, b]\n", False),
+        ("title: a\ntitle: b\n", False),  # duplicate: the loader's message
+    ],
+)
+def test_simple_front_matter_only_takes_plain_lines(text: str, expected: bool) -> None:
+    fast = source._simple_mapping(text)
+    assert (fast is not None) is expected
+    if fast is not None:
+        assert fast == reference(text)

@@ -108,3 +108,10 @@ def test_slugify_output_alphabet() -> None:
     slug = slugify("".join(chr(c) for c in range(0x20, 0x250)))
     assert set(slug) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
     assert not slug.startswith("-") and not slug.endswith("-")
+
+
+@pytest.mark.parametrize("code", [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x202A, 0x2069, 0xFFFE])
+def test_strip_illegal_agrees_on_ascii_and_other_text(code: int) -> None:
+    for text in (f"a{chr(code)}b\n", f"é{chr(code)}b\n"):  # the ASCII path and the regex
+        kept = text.replace(chr(code), "") if code not in (0x09, 0x0A, 0x0D) else text
+        assert strip_illegal(text) == kept
