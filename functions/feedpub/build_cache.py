@@ -4,8 +4,9 @@ decides it changed (issue 16).
 One JSON file, `SRC/.feedpub-cache/articles.json`, or in the folder FEEDPUB_CACHE_DIR names (for a
 read-only source); delete it at any time; `feedpub build --no-cache` neither reads nor writes it.
 Its entries are keyed by the file's key and the sha256 of its bytes; the whole file is keyed by a
-fingerprint of feedpub's version, the versions of the parser and sanitizer, and the site config,
-so changing any of them starts afresh. An entry is the validated article (`Article.to_dict`; the
+fingerprint of feedpub's version and code (a hash of its source files, so an edit between
+releases counts too), the versions of the parser and sanitizer, and the site config, so changing
+any of them starts afresh. An entry is the validated article (`Article.to_dict`; the
 body sanitized when a build showed it, else left pending without its text, which the file has) or
 the problems that rejected the file.
 """
@@ -16,6 +17,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +36,30 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@cache
+def code_digest() -> str:
+    """A hash of feedpub's own source (Python and templates): what parses and renders an article,
+    whether or not its version number moved (a checkout between releases, a local patch)."""
+    root = Path(__file__).resolve().parent
+    hashed = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".html", ".css", ".js") and path.is_file():
+            hashed.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return hashed.hexdigest()
+
+
 def fingerprint(config: SiteConfig, version: str | None = None) -> str:
-    """What every entry depends on besides the file: feedpub's version (and the parser's and
-    sanitizer's, whose output is stored) and the site config."""
+    """What every entry depends on besides the file: feedpub's version and code (and the parser's
+    and sanitizer's versions, whose output is stored) and the site config."""
     from importlib import metadata
 
     import feedpub
 
-    parts: dict[str, Any] = {"format": FORMAT, "feedpub": version or feedpub.__version__}
+    parts: dict[str, Any] = {
+        "format": FORMAT,
+        "feedpub": version or feedpub.__version__,
+        "code": code_digest(),
+    }
     for package in ("pyromark", "nh3"):
         try:
             parts[package] = metadata.version(package)

@@ -102,3 +102,18 @@ def test_config_and_version_changes_invalidate_the_cache(
     monkeypatch.setattr(feedpub, "__version__", "99.0.0")
     assert BuildCache.open(src, other).entries == {}
     build_both(src, tmp_path, other, "other-version")
+
+
+def test_an_edit_of_feedpubs_code_invalidates_the_cache(
+    tmp_path: Path, config: SiteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between releases the version stays put while the code moves on (a checkout, a local patch).
+    from feedpub import build_cache
+
+    src = tmp_path / "src"
+    shutil.copytree(EXAMPLES, src)
+    build_both(src, tmp_path, config, "first")
+    assert BuildCache.open(src, config).entries
+    assert build_cache.code_digest() == build_cache.code_digest.__wrapped__()  # the same tree, the same hash
+    monkeypatch.setattr(build_cache, "code_digest", lambda: "0" * 64)
+    assert BuildCache.open(src, config).entries == {}
