@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BEFORE = "edbbd92"
 """The commit before issue 16 (markdown-it-py, every body rendered, no cache): run from a copy of
 its functions/ folder, in this environment (markdown-it-py is in the bench extra)."""
+BEFORE_ENTRY = "feedpub.cli"
+"""Where that commit's `feedpub` command lives (issue 15 moved it to feedpub_cli.main)."""
 HUGO_CONFIG = """baseURL = "https://www.example.com/"
 title = "The Harbour Herald"
 contentDir = "{content}"
@@ -94,9 +96,11 @@ def before_tree(work: Path) -> Path | None:
     return target / "functions"
 
 
-def feedpub_run(src: Path, out: Path, extra: list[str], env: dict[str, str], count: int) -> ChildRun:
+def feedpub_run(
+    src: Path, out: Path, extra: list[str], env: dict[str, str], count: int, entry: str = "feedpub_cli.main"
+) -> ChildRun:
     args = ["build", str(src), "--out", str(out), "--now", NOW, "--jobs", "2", *extra]
-    run = run_child("", args, env)
+    run = run_child("", args, env, entry)
     if f"{count} articles, 0 rejected" not in run.output:
         raise RuntimeError(f"unexpected build output: {run.output[-2000:]}")
     return run
@@ -113,9 +117,9 @@ def warm_up(work: Path, env: dict[str, str], old_env: dict[str, str] | None) -> 
     """One untimed build of a few articles by each tree, so that their bytecode is cached."""
     tiny = work / "tiny"
     generate.write_plain(tiny, 20)
-    for variant, extra in ((env, ["--no-cache"]), (old_env, [])):
+    for variant, extra, entry in ((env, ["--no-cache"], "feedpub_cli.main"), (old_env, [], BEFORE_ENTRY)):
         if variant is not None:
-            feedpub_run(tiny, work / "tiny-out", extra, variant, 20)
+            feedpub_run(tiny, work / "tiny-out", extra, variant, 20, entry)
             shutil.rmtree(work / "tiny-out")
 
 
@@ -141,7 +145,7 @@ def measure(hugo: str, count: int, repeat: int) -> dict[str, Any]:
             if old_env is not None:
                 shutil.rmtree(work / "out-before", ignore_errors=True)
                 runs.setdefault("before", []).append(
-                    feedpub_run(src, work / "out-before", [], old_env, count).seconds
+                    feedpub_run(src, work / "out-before", [], old_env, count, BEFORE_ENTRY).seconds
                 )
             shutil.rmtree(cache, ignore_errors=True)
             shutil.rmtree(work / "out", ignore_errors=True)

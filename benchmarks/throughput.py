@@ -72,9 +72,12 @@ class ChildRun:
     output: str
 
 
-def run_child(program: str, args: list[str], env: dict[str, str]) -> ChildRun:
-    """Run `feedpub ARGS` in a fresh interpreter (after `program`); time it and read its rusage."""
-    argv = [sys.executable, "-c", f"{program}from feedpub_cli.main import main; main()", *args]
+def run_child(
+    program: str, args: list[str], env: dict[str, str], entry: str = "feedpub_cli.main"
+) -> ChildRun:
+    """Run `feedpub ARGS` in a fresh interpreter (after `program`); time it and read its rusage.
+    `entry` is the module holding the command's `main` (`feedpub.cli` before issue 15's split)."""
+    argv = [sys.executable, "-c", f"{program}from {entry} import main; main()", *args]
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
