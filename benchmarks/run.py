@@ -36,6 +36,7 @@ MODULES = [
     "push_latency",
     "bots",
     "artifact_size",
+    "load_latency",
 ]
 PACKAGES = ["feedgen", "lxml", "boto3", "botocore", "aws-lambda-powertools", "moto", "PyYAML",
             "markdown-it-py", "nh3", "Jinja2", "matplotlib", "crawlerdetect"]  # fmt: skip

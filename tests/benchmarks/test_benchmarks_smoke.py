@@ -31,6 +31,7 @@ MODULES = [
     "push_latency",
     "bots",
     "artifact_size",
+    "load_latency",
 ]
 
 
@@ -116,7 +117,16 @@ def check_artifact_size(result: Benchmark) -> None:
     )
 
 
+def check_load_latency(result: Benchmark) -> None:
+    facts = result.extra["facts"]
+    assert [f["rate"] for f in facts] == [1, 5, 20]
+    assert all(f["lost"] == 0 and f["uploads"] == f["rate"] * 2 for f in facts)  # the run checks it too
+    assert result.extra["batching"]["BatchSize"] == 10
+    assert result.extra["instances"] == result.extra["batching"]["MaximumConcurrency"]
+
+
 CHECKS: dict[str, Callable[[Benchmark], None]] = {
+    "load_latency": check_load_latency,
     "artifact_size": check_artifact_size,
     "upload_cost": check_upload_cost,
     "burst": check_burst,
