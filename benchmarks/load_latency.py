@@ -535,6 +535,8 @@ def measure(rates: tuple[int, ...], seconds: int, instances: int | None = None) 
 def row_of(run: RateRun, batching: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
     done = [u.in_feeds - u.started for u in run.uploads if u.in_feeds is not None]
     lost = sum(1 for u in run.uploads if u.in_feeds is None)
+    ends = [u.in_feeds for u in run.uploads if u.in_feeds is not None]
+    first = min(u.started for u in run.uploads)
     lag = [max(0.0, u.started - u.scheduled) for u in run.uploads]
     records = [i.records for i in run.invocations]
     p50, p99 = (percentile(done, q) if done else float("nan") for q in (50, 99))
@@ -546,7 +548,10 @@ def row_of(run: RateRun, batching: dict[str, Any]) -> tuple[list[Any], dict[str,
     ]  # fmt: skip
     facts = {"rate": run.rate, "p50": p50, "p99": p99, "lost": lost, "uploads": len(run.uploads),
              "invocations": len(run.invocations), "failed_records": sum(i.failed for i in run.invocations),
-             "load": run.load, "cpu": run.cpu_seconds / run.seconds, "seconds": run.seconds}  # fmt: skip
+             "load": run.load, "cpu": run.cpu_seconds / run.seconds, "seconds": run.seconds,
+             "throughput": len(done) / max(1e-9, max(ends) - first) if ends else 0.0,
+             "invocation_seconds": statistics.fmean(i.seconds for i in run.invocations) if records else 0.0,
+             }  # fmt: skip
     return row, facts
 
 
@@ -590,7 +595,9 @@ def run_benchmark(smoke: bool) -> Benchmark:
         "Per rate: "
         + "; ".join(
             f"{f['rate']}/s: {f['invocations']} invocations, {f['failed_records']} records reported "
-            f"failed, load average (1 min) {f['load'][0]:.1f} -> {f['load'][1]:.1f}, this process "
+            f"failed, {f['invocation_seconds']:.1f} s per invocation, {f['throughput']:.1f} uploads/s "
+            "cleared (uploads / first upload to last in its feeds), load average (1 min) "
+            f"{f['load'][0]:.1f} -> {f['load'][1]:.1f}, this process "
             f"{f['cpu']:.0%} of one CPU"
             for f in facts
         )
