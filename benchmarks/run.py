@@ -38,6 +38,7 @@ MODULES = [
     "artifact_size",
     "markdown",
     "hugo",
+    "load_latency",
 ]
 PACKAGES = ["feedgen", "lxml", "boto3", "botocore", "aws-lambda-powertools", "moto", "PyYAML", "pyromark",
             "markdown-it-py", "cmarkgfm", "nh3", "Jinja2", "matplotlib", "crawlerdetect"]  # fmt: skip

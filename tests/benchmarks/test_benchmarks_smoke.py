@@ -33,6 +33,7 @@ MODULES = [
     "artifact_size",
     "markdown",
     "hugo",
+    "load_latency",
 ]
 
 
@@ -133,7 +134,16 @@ def check_hugo(result: Benchmark) -> None:
     assert result.extra["ratios"]["hugo"] == 1.0
 
 
+def check_load_latency(result: Benchmark) -> None:
+    facts = result.extra["facts"]
+    assert [f["rate"] for f in facts] == [1, 5, 20]
+    assert all(f["lost"] == 0 and f["uploads"] == f["rate"] * 2 for f in facts)  # the run checks it too
+    assert result.extra["batching"]["BatchSize"] == 10
+    assert result.extra["instances"] == result.extra["batching"]["MaximumConcurrency"]
+
+
 CHECKS: dict[str, Callable[[Benchmark], None]] = {
+    "load_latency": check_load_latency,
     "artifact_size": check_artifact_size,
     "markdown": check_markdown,
     "hugo": check_hugo,
