@@ -116,23 +116,22 @@ def section_feed(config: SiteConfig, section: str, section_title: str | None = N
 
 def tag_feed(config: SiteConfig, slug: str, label: str) -> FeedSpec:
     """The feed set of one tag; its home is its own HTML page (a site's tag pages are its own)."""
-    folder = f"{TAGS_FOLDER}/{slug}"
-    return FeedSpec(
-        name=folder, title=f"{config.title}: {label}",
-        description=f"The latest stories tagged {label} from {config.title}.",
-        home_url=f"{config.feeds_url}/{folder}/", folder=folder, feeds_url=config.feeds_url,
-        id_prefix=id_prefix(config), kind="tag",
-    )  # fmt: skip
+    return _named_feed(config, "tag", f"{TAGS_FOLDER}/{slug}", f"tagged {label}", label)
 
 
 def author_feed(config: SiteConfig, slug: str, label: str) -> FeedSpec:
     """The feed set of one author."""
-    folder = f"{AUTHORS_FOLDER}/{slug}"
+    return _named_feed(config, "author", f"{AUTHORS_FOLDER}/{slug}", f"by {label}", label)
+
+
+def _named_feed(config: SiteConfig, kind: str, folder: str, which: str, label: str) -> FeedSpec:
+    """A tag's or an author's feed set: `folder` below the feeds root, described as the latest
+    stories `which` (tagged X, by X)."""
     return FeedSpec(
         name=folder, title=f"{config.title}: {label}",
-        description=f"The latest stories by {label} from {config.title}.",
+        description=f"The latest stories {which} from {config.title}.",
         home_url=f"{config.feeds_url}/{folder}/", folder=folder, feeds_url=config.feeds_url,
-        id_prefix=id_prefix(config), kind="author",
+        id_prefix=id_prefix(config), kind=kind,
     )  # fmt: skip
 
 

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
-from click.testing import CliRunner
-
-from feedpub_cli.main import main
 from tests.support.events import article
-from tests.support.pipeline import Pipeline
+from tests.support.pipeline import Pipeline, run_backfill
 
 
 def test_backfill_recovers_the_index_and_feeds(pipeline: Pipeline) -> None:
@@ -22,34 +17,12 @@ def test_backfill_recovers_the_index_and_feeds(pipeline: Pipeline) -> None:
     pipeline.upload("articles/world/.DS_Store", b"\x00\x01junk")
     # No events are delivered: the index starts empty, as after a disaster or a migration.
     pipeline.receive()
-    result = CliRunner().invoke(
-        main,
-        # --workers 1: in-process moto is not thread-safe; threads are tested in server mode
-        ["backfill", "--articles-bucket", pipeline.articles_bucket, "--site-bucket", pipeline.site_bucket,
-         "--table", pipeline.table, "--workers", "1"],
-        env=dict(os.environ),
-        catch_exceptions=False,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "25 published" in result.output and "1 rejected" in result.output
-    assert "published: missing" in result.output
+    output = run_backfill(pipeline)
+    assert "25 published" in output and "1 rejected" in output
+    assert "published: missing" in output
     assert sorted(pipeline.feed_ids()) == sorted(f"story-{n:02d}" for n in range(25))
     assert len(pipeline.feed_ids("feeds/sport/feed.json")) == 6
     assert pipeline.report("articles/world/broken.md") is not None
     # A second run changes nothing and writes no feed.
-    again = CliRunner().invoke(
-        main,
-        [
-            "backfill",
-            "--articles-bucket",
-            pipeline.articles_bucket,
-            "--site-bucket",
-            pipeline.site_bucket,
-            "--table",
-            pipeline.table,
-            "--workers",
-            "1",
-        ],
-        env=dict(os.environ),
-    )
-    assert again.exit_code == 0 and "0 feed files written" in again.output
+    again = run_backfill(pipeline)
+    assert "0 feed files written" in again

@@ -3,16 +3,11 @@
 
 from __future__ import annotations
 
-import os
-
-from click.testing import CliRunner
-
 from feedpub.audit import audit
 from feedpub.aws.articles_bucket import ArticlesBucket
 from feedpub.clock import utc_now
-from feedpub_cli.main import main
 from tests.support.events import article
-from tests.support.pipeline import Pipeline
+from tests.support.pipeline import Pipeline, run_backfill
 
 FERRY = "articles/world/ferry.md"
 BROKEN = "articles/world/broken.md"
@@ -40,15 +35,8 @@ def test_backfill_removes_orphans_from_the_index_and_the_feeds(pipeline: Pipelin
         "extra item: feeds/world/feed.json: ferry",
         "orphan entry: articles/world/ferry.md: the index lists an object that does not exist",
     ]
-    result = CliRunner().invoke(
-        main,
-        ["backfill", "--articles-bucket", pipeline.articles_bucket, "--site-bucket", pipeline.site_bucket,
-         "--table", pipeline.table, "--workers", "1"],  # in-process moto is not thread-safe
-        env=dict(os.environ),
-        catch_exceptions=False,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "backfill: 2 deleted (orphan), 1 unchanged; 0 failed" in result.output
+    output = run_backfill(pipeline)
+    assert "backfill: 2 deleted (orphan), 1 unchanged; 0 failed" in output
     assert pipeline.feed_ids() == ["regatta"]
     assert pipeline.feed_ids("feeds/world/feed.json") == []
     assert pipeline.index.get_source(FERRY) is None and pipeline.index.get_source(BROKEN) is None

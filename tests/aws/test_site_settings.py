@@ -6,16 +6,13 @@ cache is cleared, as a new Lambda execution environment would start."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
-from click.testing import CliRunner
 
 from feedpub.runtime import runtime
-from feedpub_cli.main import main
 from tests.support.events import article
-from tests.support.pipeline import Pipeline, moto_pipeline, scheduled_publish
+from tests.support.pipeline import Pipeline, moto_pipeline, run_backfill, scheduled_publish
 
 SECTIONS = ("world", "business", "sport")
 
@@ -100,7 +97,7 @@ def test_a_new_base_url_keeps_guids_only_with_the_id_authority_pinned(
     # Article URLs were stored at ingest: re-rendering keeps them; a backfill re-indexes them.
     assert urls(published) == old_urls
     assert scheduled_publish()["written"] == []
-    backfill(published)
+    run_backfill(published)
     assert urls(published) == {
         url.replace("https://www.example.com", "https://news.example.org") for url in old_urls
     }
@@ -113,18 +110,7 @@ def test_a_new_url_template_needs_a_backfill(published: Pipeline, monkeypatch: p
     deploy(monkeypatch, FEEDPUB_URL_TEMPLATE="{base_url}/{year}/{month}/{id}")
     scheduled_publish()
     assert all("/2026/11/" not in url for url in urls(published))
-    backfill(published)
+    run_backfill(published)
     assert all("/2026/11/" in url for url in urls(published))
     assert guids(published) == before
     assert scheduled_publish()["written"] == []
-
-
-def backfill(pipeline: Pipeline) -> None:
-    result = CliRunner().invoke(
-        main,
-        ["backfill", "--articles-bucket", pipeline.articles_bucket, "--site-bucket", pipeline.site_bucket,
-         "--table", pipeline.table, "--workers", "1"],
-        env=dict(os.environ),
-        catch_exceptions=False,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output

@@ -3,7 +3,6 @@ writes them, moved in the commit that changes an article, costing what the feed 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from feedpub.build import build
 from feedpub.feeds import feeds_of
 from tests.support.clock import NOW
 from tests.support.events import article
-from tests.support.pipeline import Pipeline, moto_pipeline
+from tests.support.pipeline import Pipeline, moto_pipeline, run_backfill
 
 FEEDS = {"TagFeeds": "all", "AuthorFeeds": "Ana Lima,Bo Chen", "ItemsPerKind": "tag=2"}
 
@@ -135,23 +134,6 @@ def test_the_pipeline_writes_the_bytes_feedpub_build_writes(tagged: Pipeline, tm
     assert sorted(feeds_of(result.articles[0], tagged.config))[0] == "author#bo-chen"
 
 
-def backfill(pipeline: Pipeline, **environment: str) -> str:
-    """`feedpub backfill` with the functions' environment changed as a stack update would."""
-    from click.testing import CliRunner
-
-    from feedpub_cli.main import main
-
-    result = CliRunner().invoke(
-        main,
-        ["backfill", "--articles-bucket", pipeline.articles_bucket, "--site-bucket", pipeline.site_bucket,
-         "--table", pipeline.table, "--workers", "1"],
-        env={**os.environ, **environment},
-        catch_exceptions=False,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def test_turning_tag_feeds_on_then_off_takes_a_backfill(
     pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,10 +144,10 @@ def test_turning_tag_feeds_on_then_off_takes_a_backfill(
     pipeline.deliver()
     assert not any(key.startswith("feeds/tags/") for key in site_keys(pipeline))
     monkeypatch.setenv("FEEDPUB_TAG_FEEDS", "all")
-    output = backfill(pipeline, FEEDPUB_TAG_FEEDS="all")
+    output = run_backfill(pipeline, FEEDPUB_TAG_FEEDS="all")
     assert "2 published" in output and "1 unchanged" in output  # s0 has no tag: nothing to redo
     assert sorted(pipeline.feed_ids("feeds/tags/port-ellis/feed.json")) == ["s1", "s2"]
     monkeypatch.setenv("FEEDPUB_TAG_FEEDS", "none")
-    backfill(pipeline, FEEDPUB_TAG_FEEDS="none")
+    run_backfill(pipeline, FEEDPUB_TAG_FEEDS="none")
     assert pipeline.feed_ids("feeds/tags/port-ellis/feed.json") == []  # emptied, never stale
     assert sorted(pipeline.feed_ids()) == ["s0", "s1", "s2"]

@@ -2,7 +2,8 @@
 benchmarks check their own results (every record processed, feeds written, traces received), and
 CHECKS below re-reads what some of them produced (the feeds parse, the counts match).
 
-To add a benchmark: one line in MODULES (and, if its outputs are worth re-reading, one in CHECKS).
+To add a benchmark: one line in benchmarks/run.py's MODULES (and, if its outputs are worth
+re-reading, one in CHECKS here).
 """
 
 from __future__ import annotations
@@ -16,25 +17,9 @@ from pathlib import Path
 import feedparser
 import pytest
 from benchmarks.report import Benchmark
-from benchmarks.run import write_report
+from benchmarks.run import MODULES, write_report
 
 from tests.support.feedcheck import json_feed_errors, parse_strict
-
-MODULES = [
-    "upload_cost",
-    "burst",
-    "cold_start",
-    "memory",
-    "render",
-    "throughput",
-    "hostile",
-    "push_latency",
-    "bots",
-    "artifact_size",
-    "markdown",
-    "hugo",
-    "load_latency",
-]
 
 
 def check_render(result: Benchmark) -> None:
@@ -126,9 +111,6 @@ def check_markdown(result: Benchmark) -> None:
 
 
 def check_hugo(result: Benchmark) -> None:
-    if result.columns == ["skipped"]:  # no hugo and no way to install it: said so, nothing run
-        assert result.summary.startswith("skipped")
-        return
     labels = [str(row[0]) for row in result.rows]
     assert labels[0].startswith("Hugo") and any("warm" in label for label in labels)
     assert result.extra["ratios"]["hugo"] == 1.0
@@ -160,6 +142,8 @@ CHECKS: dict[str, Callable[[Benchmark], None]] = {
 def test_benchmark_runs_at_smoke_sizes(name: str) -> None:
     result = importlib.import_module(f"benchmarks.{name}").run_benchmark(smoke=True)
     assert isinstance(result, Benchmark)
+    if result.columns == ["skipped"]:  # a tool it compares with is missing (hugo): said so
+        pytest.skip(result.summary)
     assert result.met is None, "smoke sizes are too small to judge a target"
     assert result.title and result.target and result.summary and result.notes
     assert result.rows and all(len(row) == len(result.columns) for row in result.rows)

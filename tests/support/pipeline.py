@@ -331,3 +331,22 @@ def snapshot_tables_once_per_transaction(monkeypatch: pytest.MonkeyPatch) -> Non
             models.copy = saved
 
     monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)
+
+
+def run_backfill(pipeline: Pipeline, **environment: str) -> str:
+    """`feedpub backfill` on the pipeline's stack as an operator runs it, in this process's
+    environment (plus `environment`, as a stack update would change the functions'); returns what
+    it printed. `--workers 1`: in-process moto is not thread-safe (threads are tested in server mode)."""
+    from click.testing import CliRunner
+
+    from feedpub_cli.main import main
+
+    result = CliRunner().invoke(
+        main,
+        ["backfill", "--articles-bucket", pipeline.articles_bucket, "--site-bucket", pipeline.site_bucket,
+         "--table", pipeline.table, "--workers", "1"],
+        env={**os.environ, **environment},
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result.output
