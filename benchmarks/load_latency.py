@@ -30,7 +30,6 @@ import io
 import itertools
 import json
 import os
-import random
 import re
 import statistics
 import subprocess
@@ -44,6 +43,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
+
+from tests.support.server import LatencyApp
 
 from benchmarks.lambda_env import (
     FUNCTIONS,
@@ -90,26 +91,19 @@ class FeedWrite:
     seqs: frozenset[int]
 
 
-class SlowNetwork:
-    """WSGI middleware: 5-40 ms on the wire around each request, one request at a time in the
-    service, and every successful PUT of a feed file of the site bucket kept as a FeedWrite."""
+class SlowNetwork(LatencyApp):
+    """The tests' LatencyApp (5-40 ms on the wire around each request, one request at a time in the
+    service), also keeping every successful PUT of a feed file of the site bucket as a FeedWrite."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], seed: int) -> None:
-        self.app = app
+        super().__init__(app, seed)
         self.latency = (0.0, 0.0)
-        self.random = random.Random(seed)
-        self.lock = threading.Lock()
-        self.service = threading.Lock()
-        self.requests = 0
+        """None while the stack is created; LATENCY once the run starts."""
         self.feeds_prefix = ""
         """`/<site bucket>/feeds/` once the stack exists (path-style requests)."""
         self.writes: dict[str, list[FeedWrite]] = {}
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        with self.lock:
-            total = self.random.uniform(*self.latency)
-            there = self.random.uniform(0, total)
-            self.requests += 1
+    def serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> bytes:
         path: str = environ.get("PATH_INFO", "")
         feed = bool(self.feeds_prefix) and environ.get("REQUEST_METHOD") == "PUT"
         feed = feed and path.startswith(self.feeds_prefix) and path.endswith(FEED_FILES)
@@ -123,26 +117,18 @@ class SlowNetwork:
             status.append(code)
             return start_response(code, headers, *args)
 
-        time.sleep(there)
-        with self.service:
-            response = self.app(environ, starting)
-            try:
-                answer = b"".join(response)
-            finally:
-                if hasattr(response, "close"):
-                    response.close()
-            stored = time.time()
+        answer = super().serve(environ, starting)
+        stored = time.time()
         if feed and status and status[0].startswith("200"):
             seqs = frozenset(int(m) for m in MARK.findall(body))
-            with self.lock:
+            with self.random_lock:
                 self.writes.setdefault(path[len(self.feeds_prefix) - len("feeds/") :], []).append(
                     FeedWrite(stored, seqs)
                 )
-        time.sleep(total - there)
-        return [answer]
+        return answer
 
     def feed_writes(self) -> dict[str, list[FeedWrite]]:
-        with self.lock:
+        with self.random_lock:
             return {key: list(writes) for key, writes in self.writes.items()}
 
 

@@ -79,14 +79,18 @@ class LatencyApp:
             self.requests += 1
         time.sleep(there)
         with self.service_lock:
-            response = self.app(environ, start_response)
-            try:
-                body = b"".join(response)
-            finally:
-                if hasattr(response, "close"):
-                    response.close()
+            body = self.serve(environ, start_response)
         time.sleep(total - there)
         return [body]
+
+    def serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> bytes:
+        """The service's whole answer, under the service lock (a subclass may watch it)."""
+        response = self.app(environ, start_response)
+        try:
+            return b"".join(response)
+        finally:
+            if hasattr(response, "close"):
+                response.close()
 
 
 @dataclass
